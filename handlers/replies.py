@@ -1,0 +1,35 @@
+"""How listeners answer when a request can't be carried out."""
+from bot.blocks import escape, message
+from bot.services import Services
+from jobs.threads import enqueue_sync
+from models.errors import InputError, ServiceDown
+
+NOT_TEAM = ("Only the regional team can change Single Conversations: members of the team channel "
+            "or staff listed in the bot's settings. You can still read them: try `/sc show <area>`.")
+
+
+def ephemeral(body: dict) -> dict:
+    return {"response_type": "ephemeral", **body}
+
+
+def problem(error: Exception) -> dict:
+    """The user-facing answer to a rule's refusal or a service being down."""
+    if isinstance(error, InputError):
+        link = getattr(error, "link", "")
+        return ephemeral(message(":warning: " + escape(str(error)) + (f" <{link}|See it here.>" if link else "")))
+    if isinstance(error, ServiceDown):
+        return ephemeral(message(
+            f":construction: {escape(str(error))} right now, so nothing was changed. "
+            "Please try again in a minute."))
+    raise error
+
+
+def thread_note(services: Services, conversation_id: int, job_key: str) -> str:
+    """Queue the thread's update; if Redis is away, say the thread will catch up."""
+    try:
+        enqueue_sync(services, conversation_id, job_key)
+    except ServiceDown:
+        return ("\n:hourglass: The job queue (Redis) is not answering, so the team channel's thread "
+                "will catch up when it is back. Nothing is lost.")
+    channel = services.settings.sc_team_channel
+    return f" It will show in the conversation's thread in <#{channel}>." if channel else ""

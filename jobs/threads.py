@@ -1,0 +1,81 @@
+"""Keeping each conversation's card and thread in the team channel up to date.
+
+One job, `sync_thread`, brings a thread level with the database: it posts the
+card if it is missing, then every log entry not yet posted, oldest first, then
+refreshes the card. Each post is recorded as soon as it is made, and a Redis
+lock keeps two workers off the same thread, so a job run twice, or retried
+after a crash, posts nothing twice.
+"""
+from sqlmodel import col, select
+
+from bot import blocks
+from bot.services import Services
+from jobs import worker_services
+from models.conversations import get_conversation, unposted_conversation_ids, view_conversation
+from models.tables import LogEntry
+
+LOCK_SECONDS = 120
+
+
+def enqueue_sync(services: Services, conversation_id: int, key: str) -> None:
+    """Queue a sync for a change to a conversation; `key` names the change, so the job id is stable."""
+    services.enqueue(sync_thread, conversation_id, job_id=f"thread-{conversation_id}-{key}")
+
+
+def enqueue_pending(services: Services) -> int:
+    """Queue a sync for every conversation with something not yet in Slack (after an outage)."""
+    with services.session() as session:
+        pending = unposted_conversation_ids(session)
+    for conversation_id in pending:
+        enqueue_sync(services, conversation_id, "catch-up")
+    return len(pending)
+
+
+def sync_thread(conversation_id: int) -> dict:
+    services = worker_services()
+    with services.redis.lock(f"scbot:thread:{conversation_id}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+        return _sync(services, conversation_id)
+
+
+def _sync(services: Services, conversation_id: int) -> dict:
+    channel = services.settings.sc_team_channel
+    if not channel:
+        return {"skipped": "SC_TEAM_CHANNEL is not set"}
+    client = services.client
+    with services.session() as session:
+        conversation = get_conversation(session, conversation_id)
+        card = blocks.card_message(view_conversation(session, services.directory(), conversation))
+        card_missing = not conversation.card_ts
+    posted = 0
+    if card_missing:
+        reply = client.chat_postMessage(channel=channel, **card)
+        with services.session() as session:
+            conversation = get_conversation(session, conversation_id)
+            conversation.channel_id, conversation.card_ts = reply["channel"], reply["ts"]
+            session.add(conversation)
+        link = client.chat_getPermalink(channel=reply["channel"], message_ts=reply["ts"])
+        with services.session() as session:
+            conversation = get_conversation(session, conversation_id)
+            conversation.card_url = link["permalink"]
+            session.add(conversation)
+    with services.session() as session:
+        conversation = get_conversation(session, conversation_id)
+        entries = list(session.exec(
+            select(LogEntry).where(LogEntry.conversation_id == conversation_id, LogEntry.slack_ts == "")
+            .order_by(col(LogEntry.created_at), col(LogEntry.id))
+        ))
+    for entry in entries:
+        reply = client.chat_postMessage(channel=conversation.channel_id, thread_ts=conversation.card_ts,
+                                        **blocks.log_entry_message(entry))
+        with services.session() as session:
+            stored = session.get(LogEntry, entry.id)
+            stored.slack_ts = reply["ts"]
+            session.add(stored)
+        posted += 1
+    if posted and not card_missing:
+        # Stage, last activity and open actions on the card have moved on.
+        with services.session() as session:
+            conversation = get_conversation(session, conversation_id)
+            card = blocks.card_message(view_conversation(session, services.directory(), conversation))
+        client.chat_update(channel=conversation.channel_id, ts=conversation.card_ts, **card)
+    return {"card_posted": card_missing, "entries_posted": posted}

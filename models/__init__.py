@@ -1,0 +1,1 @@
+"""Tables, the database session and the Slack-free rules of the Single Conversation."""

@@ -1,0 +1,207 @@
+"""Finding areas by what people type, and loading them from CSV."""
+import csv
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+from sqlmodel import Session, select
+
+from models.errors import InputError
+from models.tables import Area
+
+SHIPPED_AREAS = "em_local_authorities_2009_2011.csv"
+MAX_SUGGESTIONS = 3
+# Below this score a fuzzy candidate is noise rather than a near miss.
+SUGGESTION_CUTOFF = 60
+# The longest area name, in words, worth trying as a prefix of a command.
+MAX_NAME_WORDS = 8
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    """What a person can name: one area, or a Housing Market Area of several."""
+
+    name: str
+    kind: str  # "area" or "hma"
+    codes: tuple[str, ...]
+
+
+class UnknownArea(InputError):
+    def __init__(self, query: str, suggestions: list[str]):
+        self.query = query
+        self.suggestions = suggestions
+        hint = (
+            "Did you mean " + _or_list(suggestions) + "?"
+            if suggestions
+            else "`/sc areas` lists every area and HMA."
+        )
+        super().__init__(f"I don't know an area called “{query}”. {hint}")
+
+
+class AmbiguousArea(InputError):
+    def __init__(self, query: str, candidates: list[str]):
+        super().__init__(f"“{query}” could be {_or_list(candidates)}. Which one?")
+
+
+def _or_list(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("&", " and ")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+def _hma_short_names(hma: str) -> list[str]:
+    """'Northern HMA (North Derbyshire & Bassetlaw)' is also 'Northern HMA' and 'Northern'."""
+    without_note = re.sub(r"\s*\(.*\)\s*$", "", hma)
+    without_suffix = re.sub(r"\s+HMA$", "", without_note, flags=re.IGNORECASE)
+    return [hma, without_note, without_suffix]
+
+
+class AreaDirectory:
+    """Every known area and HMA, indexed by the names people use for them."""
+
+    def __init__(self, areas: list[Area]):
+        self.areas = sorted(areas, key=lambda a: a.name)
+        self.by_code = {a.code: a for a in self.areas}
+        members: dict[str, list[Area]] = defaultdict(list)
+        for area in self.areas:
+            if area.hma:
+                members[area.hma].append(area)
+        self.hmas: dict[str, list[Area]] = dict(sorted(members.items()))
+        self._index: dict[str, set[AreaGroup]] = defaultdict(set)
+        for area in self.areas:
+            group = AreaGroup(area.name, "area", (area.code,))
+            for key in (area.name, area.official_name, area.code, area.old_ons_code):
+                self._add(key, group)
+        for hma, hma_areas in self.hmas.items():
+            group = self.hma_group(hma)
+            for key in _hma_short_names(hma):
+                self._add(key, group)
+
+    def _add(self, key: str, group: AreaGroup) -> None:
+        if normalise(key):
+            self._index[normalise(key)].add(group)
+
+    def hma_group(self, hma: str) -> AreaGroup:
+        return AreaGroup(hma, "hma", tuple(a.code for a in self.hmas[hma]))
+
+    def area_group(self, code: str) -> AreaGroup:
+        return AreaGroup(self.by_code[code].name, "area", (code,))
+
+    def _exact(self, text: str) -> AreaGroup | None:
+        found = self._index.get(normalise(text))
+        if not found:
+            return None
+        if len(found) > 1:
+            raise AmbiguousArea(text, sorted(g.name for g in found))
+        return next(iter(found))
+
+    def suggestions(self, text: str) -> list[str]:
+        names: list[str] = []
+        matches = process.extract(
+            normalise(text), list(self._index), scorer=fuzz.WRatio, limit=12,
+            score_cutoff=SUGGESTION_CUTOFF,
+        )
+        for key, _score, _ in matches:
+            for group in sorted(self._index[key], key=lambda g: g.name):
+                if group.name not in names:
+                    names.append(group.name)
+        return names[:MAX_SUGGESTIONS]
+
+    def resolve(self, text: str) -> AreaGroup:
+        """The area or HMA that `text` names in full."""
+        text = text.strip().strip("\"'“”")
+        if not text:
+            raise InputError("Name an area or HMA, for example `Leicester` or `Nottingham Core HMA`.")
+        group = self._exact(text)
+        if group is None:
+            raise UnknownArea(text, self.suggestions(text))
+        return group
+
+    def split_leading(self, text: str) -> tuple[AreaGroup, str]:
+        """The area named at the start of `text`, and what follows it.
+
+        The longest run of leading words that names an area wins, so
+        'North West Leicestershire met the team' finds North West Leicestershire.
+        A quoted name ("Nottingham Core HMA" ...) is taken as it stands.
+        """
+        text = text.strip()
+        if not text:
+            raise InputError("Name an area or HMA first, for example `Leicester`.")
+        quoted = re.match(r"^[\"“']([^\"”']+)[\"”']\s*(.*)$", text, re.DOTALL)
+        if quoted:
+            return self.resolve(quoted.group(1)), _tidy_rest(quoted.group(2))
+        words = list(re.finditer(r"\S+", text))
+        for count in range(min(len(words), MAX_NAME_WORDS), 0, -1):
+            group = self._exact(text[: words[count - 1].end()])
+            if group is not None:
+                return group, _tidy_rest(text[words[count - 1].end():])
+        # No prefix names an area: suggest for the prefix that comes closest.
+        best_query, best_score = words[0].group(), -1.0
+        for count in range(1, min(len(words), 4) + 1):
+            query = text[: words[count - 1].end()]
+            match = process.extractOne(normalise(query), list(self._index), scorer=fuzz.ratio)
+            if match and match[1] > best_score:
+                best_query, best_score = query, match[1]
+        raise UnknownArea(best_query, self.suggestions(best_query))
+
+    def names(self, group: AreaGroup) -> list[str]:
+        return [self.by_code[code].name for code in group.codes]
+
+
+def _tidy_rest(rest: str) -> str:
+    """Drop the separator people put after an area name ('Leicester: met...')."""
+    return re.sub(r"^[\s:;,|\-–—]+", "", rest).strip()
+
+
+def load_directory(session: Session) -> AreaDirectory:
+    return AreaDirectory(list(session.exec(select(Area))))
+
+
+def read_areas_csv(path: Path | str) -> list[Area]:
+    """Areas from a CSV laid out like the shipped East Midlands file."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"la_name", "gss_code_lad11", "hma_2009"} - set(reader.fieldnames or [])
+        if missing:
+            raise InputError(f"{path} lacks the column(s) {', '.join(sorted(missing))}.")
+        areas = []
+        for line, row in enumerate(reader, start=2):
+            if not row["gss_code_lad11"].strip() or not row["la_name"].strip():
+                raise InputError(f"{path}, line {line}: an area needs a name and a GSS code.")
+            county = row.get("county_2009_11", "").strip()
+            areas.append(Area(
+                code=row["gss_code_lad11"].strip(),
+                name=row["la_name"].strip(),
+                official_name=row.get("official_name", "").strip(),
+                kind=row.get("la_type_2009_11", "").strip(),
+                county="" if county.startswith("n/a") else county,
+                old_ons_code=row.get("old_ons_code_lad09", "").strip(),
+                region=row.get("region", "").strip(),
+                hma=row["hma_2009"].strip(),
+                successor_code=row.get("successor_2021_gss", "").strip(),
+                successor_name=row.get("successor_2021_name", "").strip(),
+            ))
+        return areas
+
+
+def import_areas(session: Session, path: Path | str) -> int:
+    """Add or update the areas in a CSV; returns how many it holds."""
+    areas = read_areas_csv(path)
+    for area in areas:
+        session.merge(area)
+    return len(areas)
+
+
+def seed_areas(session: Session) -> int:
+    """Load the shipped East Midlands areas when the table is empty."""
+    if session.exec(select(Area).limit(1)).first() is not None:
+        return 0
+    with resources.as_file(resources.files("models") / "data" / SHIPPED_AREAS) as path:
+        return import_areas(session, path)

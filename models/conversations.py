@@ -1,0 +1,273 @@
+"""Starting and logging Single Conversations: the rules Slack, the console and workers share."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models import clock
+from models.areas import AreaDirectory, AreaGroup
+from models.errors import InputError, NotFound, Refused
+from models.stages import FIRST_STAGE, STAGES
+from models.tables import ActionItem, Conversation, ConversationArea, LogEntry
+from models.text import ACTION_TEXT_MAX, DETAILS_TEXT_MAX, LOG_TEXT_MAX, check_text
+
+RECENT_ENTRIES = 5
+
+
+class AlreadyStarted(Refused):
+    def __init__(self, conversation: Conversation, subject: str):
+        self.conversation = conversation
+        self.link = conversation.card_url
+        super().__init__(f"{subject} already in the Single Conversation “{conversation.title}”.")
+
+
+class NoConversation(NotFound):
+    def __init__(self, group: AreaGroup):
+        self.group = group
+        super().__init__(
+            f"{group.name} has no Single Conversation yet. Start one with `/sc start {group.name}`."
+        )
+
+
+@dataclass
+class Details:
+    """What the start and edit forms carry besides the areas."""
+
+    lead_user_id: str
+    contacts: str = ""
+    first_meeting_on: date | None = None
+    notes: str = ""
+
+    def checked(self) -> "Details":
+        for what, text in (("contacts", self.contacts), ("notes", self.notes)):
+            if len(text) > DETAILS_TEXT_MAX:
+                raise InputError(
+                    f"The {what} are {len(text):,} characters long; at most {DETAILS_TEXT_MAX:,} fit."
+                )
+        return self
+
+
+def conversation_of(session: Session, group: AreaGroup) -> Conversation | None:
+    """The conversation covering the area (or, for an HMA, covering any of its areas)."""
+    return session.exec(
+        select(Conversation)
+        .join(ConversationArea, col(ConversationArea.conversation_id) == col(Conversation.id))
+        .where(col(ConversationArea.area_code).in_(group.codes))
+        .order_by(col(Conversation.id))
+    ).first()
+
+
+def require_conversation(session: Session, group: AreaGroup) -> Conversation:
+    conversation = conversation_of(session, group)
+    if conversation is None:
+        raise NoConversation(group)
+    return conversation
+
+
+def get_conversation(session: Session, conversation_id: int) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("That conversation no longer exists.")
+    return conversation
+
+
+def area_codes_of(session: Session, conversation: Conversation) -> list[str]:
+    return list(session.exec(
+        select(ConversationArea.area_code).where(ConversationArea.conversation_id == conversation.id)
+    ))
+
+
+def start_conversation(
+    session: Session, directory: AreaDirectory, group: AreaGroup, details: Details, started_by: str
+) -> Conversation:
+    """Begin the conversation for an area or HMA; refused when any of it has one already."""
+    details.checked()
+    _refuse_if_started(session, directory, group)
+    now = clock.now()
+    conversation = Conversation(
+        title=group.name, hma=group.name if group.kind == "hma" else "",
+        lead_user_id=details.lead_user_id, stage=FIRST_STAGE,
+        started_at=now, started_by=started_by, last_activity_at=now,
+        contacts=details.contacts.strip(), first_meeting_on=details.first_meeting_on,
+        notes=details.notes.strip(),
+    )
+    session.add(conversation)
+    session.flush()
+    for code in group.codes:
+        session.add(ConversationArea(conversation_id=conversation.id, area_code=code))
+    session.add(LogEntry(
+        conversation_id=conversation.id, author_user_id=started_by, created_at=now,
+        kind="start", text=f"Started the Single Conversation with {group.name}.", stage_to=FIRST_STAGE,
+    ))
+    try:
+        session.flush()
+    except IntegrityError:
+        # Someone else started one of these areas a moment ago.
+        session.rollback()
+        _refuse_if_started(session, directory, group)
+        raise
+    return conversation
+
+
+def _refuse_if_started(session: Session, directory: AreaDirectory, group: AreaGroup) -> None:
+    existing = session.exec(
+        select(ConversationArea).where(col(ConversationArea.area_code).in_(group.codes))
+    ).all()
+    if existing:
+        conversation = session.get(Conversation, existing[0].conversation_id)
+        names = [directory.by_code[link.area_code].name for link in existing
+                 if link.conversation_id == conversation.id]
+        if group.kind == "hma" and len(names) == len(group.codes):
+            names = [group.name]
+        subject = names[0] + " is" if len(names) == 1 else ", ".join(names) + " are"
+        raise AlreadyStarted(conversation, subject)
+
+
+def _record(session: Session, conversation: Conversation, entry: LogEntry) -> LogEntry:
+    conversation.last_activity_at = entry.created_at
+    session.add(conversation)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def add_log_entry(session: Session, conversation: Conversation, author: str, text: str) -> LogEntry:
+    text = check_text("log entry", text, LOG_TEXT_MAX)
+    return _record(session, conversation, LogEntry(
+        conversation_id=conversation.id, author_user_id=author, created_at=clock.now(),
+        kind="note", text=text,
+    ))
+
+
+def set_stage(session: Session, conversation: Conversation, stage: str, author: str) -> LogEntry:
+    if stage == conversation.stage:
+        raise InputError(f"{conversation.title} is already at the stage `{stage}` ({STAGES[stage]}).")
+    entry = LogEntry(
+        conversation_id=conversation.id, author_user_id=author, created_at=clock.now(),
+        kind="stage", stage_from=conversation.stage, stage_to=stage,
+        text=f"Stage: {STAGES[conversation.stage]} → {STAGES[stage]}.",
+    )
+    conversation.stage = stage
+    return _record(session, conversation, entry)
+
+
+def update_details(session: Session, conversation: Conversation, details: Details, author: str) -> LogEntry:
+    details.checked()
+    changes = []
+    if details.lead_user_id != conversation.lead_user_id:
+        changes.append("lead")
+    if details.contacts.strip() != conversation.contacts:
+        changes.append("contacts")
+    if details.first_meeting_on != conversation.first_meeting_on:
+        changes.append("first meeting")
+    if details.notes.strip() != conversation.notes:
+        changes.append("notes")
+    if not changes:
+        raise InputError("Nothing changed.")
+    conversation.lead_user_id = details.lead_user_id
+    conversation.contacts = details.contacts.strip()
+    conversation.first_meeting_on = details.first_meeting_on
+    conversation.notes = details.notes.strip()
+    return _record(session, conversation, LogEntry(
+        conversation_id=conversation.id, author_user_id=author, created_at=clock.now(),
+        kind="details", text="Updated the " + ", ".join(changes) + ".",
+    ))
+
+
+def add_action(
+    session: Session, conversation: Conversation, text: str, owner: str, due_on: date | None, author: str
+) -> ActionItem:
+    text = check_text("action", text, ACTION_TEXT_MAX)
+    now = clock.now()
+    action = ActionItem(
+        conversation_id=conversation.id, text=text, owner_user_id=owner, due_on=due_on,
+        created_by=author, created_at=now,
+    )
+    session.add(action)
+    due = f" (due {due_on:%-d %b %Y})" if due_on else ""
+    _record(session, conversation, LogEntry(
+        conversation_id=conversation.id, author_user_id=author, created_at=now,
+        kind="action", text=f"Action for <@{owner}>{due}: {text}",
+    ))
+    return action
+
+
+def complete_action(session: Session, action_id: int, user: str) -> tuple[ActionItem, bool]:
+    """Mark an action done; pressing Done twice changes nothing the second time."""
+    action = session.get(ActionItem, action_id)
+    if action is None:
+        raise NotFound("That action no longer exists.")
+    if action.done_at is not None:
+        return action, False
+    now = clock.now()
+    action.done_at, action.done_by = now, user
+    session.add(action)
+    conversation = get_conversation(session, action.conversation_id)
+    _record(session, conversation, LogEntry(
+        conversation_id=conversation.id, author_user_id=user, created_at=now,
+        kind="action-done", text=f"Done: {action.text}",
+    ))
+    return action, True
+
+
+@dataclass
+class ConversationView:
+    """Everything `/sc show` and the card need, read in one go."""
+
+    conversation: Conversation
+    area_names: list[str]
+    recent: list[LogEntry] = field(default_factory=list)
+    open_actions: list[ActionItem] = field(default_factory=list)
+
+
+def view_conversation(session: Session, directory: AreaDirectory, conversation: Conversation) -> ConversationView:
+    recent = list(session.exec(
+        select(LogEntry).where(LogEntry.conversation_id == conversation.id)
+        .order_by(col(LogEntry.created_at).desc(), col(LogEntry.id).desc()).limit(RECENT_ENTRIES)
+    ))
+    return ConversationView(
+        conversation=conversation,
+        area_names=sorted(directory.by_code[code].name for code in area_codes_of(session, conversation)),
+        recent=recent,
+        open_actions=open_actions(session, conversation_id=conversation.id),
+    )
+
+
+def open_actions(session: Session, conversation_id: int | None = None, owner: str | None = None) -> list[ActionItem]:
+    query = select(ActionItem).where(col(ActionItem.done_at).is_(None))
+    if conversation_id is not None:
+        query = query.where(ActionItem.conversation_id == conversation_id)
+    if owner is not None:
+        query = query.where(ActionItem.owner_user_id == owner)
+    # Dated actions first, soonest first; undated ones after, oldest first.
+    return list(session.exec(query.order_by(
+        col(ActionItem.due_on).is_(None), col(ActionItem.due_on), col(ActionItem.id)
+    )))
+
+
+def conversation_titles(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.exec(select(Conversation.id, Conversation.title).where(col(Conversation.id).in_(ids))).all())
+
+
+def stages_by_area(session: Session) -> dict[str, Conversation]:
+    """Each area that has begun, with its conversation."""
+    rows = session.exec(
+        select(ConversationArea.area_code, Conversation)
+        .join(Conversation, col(Conversation.id) == col(ConversationArea.conversation_id))
+    ).all()
+    return {code: conversation for code, conversation in rows}
+
+
+def unposted_conversation_ids(session: Session) -> list[int]:
+    """Conversations whose card or some log entries are not yet in Slack."""
+    without_card = select(Conversation.id).where(Conversation.card_ts == "")
+    with_unposted = select(LogEntry.conversation_id).where(LogEntry.slack_ts == "").distinct()
+    return sorted(set(session.exec(without_card)) | set(session.exec(with_unposted)))
+
+
+def count_conversations(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Conversation)).one()

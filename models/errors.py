@@ -1,0 +1,25 @@
+"""What the rules raise when a request cannot be carried out.
+
+Messages are plain sentences meant for the person who asked; whoever shows
+them (Slack, the console) escapes them for its medium.
+"""
+
+
+class InputError(Exception):
+    """Bad input: the message says what was wrong and what would work."""
+
+
+class NotFound(InputError):
+    pass
+
+
+class Refused(InputError):
+    """The request is understood but not allowed."""
+
+
+class ServiceDown(Exception):
+    """A service the bot needs is not answering; `service` names it for the user."""
+
+    def __init__(self, service: str):
+        super().__init__(f"The {service} is not answering")
+        self.service = service

@@ -1,0 +1,82 @@
+"""The database tables. Times are aware datetimes, kept in UTC."""
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+
+class Area(SQLModel, table=True):
+    """A local housing authority area, with the groups it belongs to."""
+
+    code: str = Field(primary_key=True)  # GSS code, e.g. E07000032
+    name: str = Field(index=True)
+    official_name: str = ""
+    kind: str = ""  # "Unitary authority" or "Shire district"
+    county: str = ""  # empty for unitaries
+    old_ons_code: str = ""  # e.g. 17UB
+    region: str = ""
+    hma: str = ""  # Housing Market Area
+    successor_code: str = ""  # for areas abolished since (Northamptonshire, 2021)
+    successor_name: str = ""
+
+
+class Conversation(SQLModel, table=True):
+    """A Single Conversation, covering one area or several (an HMA)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    hma: str = ""  # set when the conversation covers a whole HMA
+    lead_user_id: str
+    stage: str = "engaged"
+    started_at: datetime
+    started_by: str
+    last_activity_at: datetime
+    contacts: str = ""
+    first_meeting_on: date | None = None
+    notes: str = ""
+    # The card in the team channel; its thread is the conversation's log.
+    channel_id: str = ""
+    card_ts: str = ""
+    card_url: str = ""  # the card's permalink, for pointing people at the conversation
+
+
+class ConversationArea(SQLModel, table=True):
+    """Which areas a conversation covers. An area is in one conversation at most."""
+
+    __table_args__ = (UniqueConstraint("area_code", name="uq_conversation_area_area"),)
+
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
+    area_code: str = Field(foreign_key="area.code", primary_key=True)
+
+
+class LogEntry(SQLModel, table=True):
+    """One thing that happened in a conversation: a meeting, a stage change, an action."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    author_user_id: str
+    created_at: datetime = Field(index=True)
+    kind: str  # start, note, stage, action, action-done, details
+    text: str
+    stage_from: str = ""
+    stage_to: str = ""
+    # Set once the entry is in the conversation's thread, so a retried post is skipped.
+    slack_ts: str = ""
+
+
+class ActionItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    text: str
+    owner_user_id: str
+    due_on: date | None = None
+    created_by: str
+    created_at: datetime
+    done_at: datetime | None = None
+    done_by: str = ""
+
+
+class SlackEvent(SQLModel, table=True):
+    """Event ids already taken, so a retried delivery takes effect once."""
+
+    event_id: str = Field(primary_key=True)
+    received_at: datetime

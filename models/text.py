@@ -1,0 +1,53 @@
+"""Checks on the text people type, within Slack's limits."""
+import re
+from datetime import date, datetime, timedelta
+
+import dateparser
+
+from models.errors import InputError
+
+# A section block holds 3,000 characters; leave room for the author and time.
+LOG_TEXT_MAX = 2800
+ACTION_TEXT_MAX = 500
+DETAILS_TEXT_MAX = 2000
+DATE_EXAMPLES = "`2011-01-10`, `10/01/2011`, `10 Jan 2011`, `tomorrow` or `next friday`"
+
+
+def check_text(what: str, text: str, limit: int) -> str:
+    text = text.strip()
+    if not text:
+        raise InputError(f"The {what} is empty: write what to record after the area.")
+    if len(text) > limit:
+        raise InputError(
+            f"The {what} is {len(text):,} characters long; Slack shows at most {limit:,}. "
+            "Shorten it or split it into two."
+        )
+    return text
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def parse_date(text: str, now: datetime) -> date:
+    """A calendar date as people write it in the UK; relative words count from `now`."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+        # ISO dates are year-month-day, never the day-first order used below.
+        try:
+            return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+        except ValueError:
+            raise InputError(f"“{text}” is not a date in the calendar. Dates that work: {DATE_EXAMPLES}.") from None
+    weekday = re.fullmatch(r"(?:next |this |on )?(\w+)", text.lower())
+    if weekday and weekday.group(1) in WEEKDAYS:
+        ahead = (WEEKDAYS.index(weekday.group(1)) - now.weekday() - 1) % 7 + 1
+        return now.date() + timedelta(days=ahead)
+    settings = {
+        "DATE_ORDER": "DMY",
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": now.replace(tzinfo=None),
+        "REQUIRE_PARTS": ["day"],
+    }
+    parsed = dateparser.parse(text, languages=["en"], settings=settings) if text else None
+    if parsed is None:
+        raise InputError(f"I couldn't read “{text}” as a date. Dates that work: {DATE_EXAMPLES}.")
+    return parsed.date()
