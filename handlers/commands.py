@@ -49,8 +49,11 @@ def register(app: App, services: Services) -> None:
         user = body["user_id"]
         try:
             request = parse_write(services, name, args, user)
-            if request is None:
-                return
+        except (InputError, ServiceDown):
+            return  # already answered in the acknowledgement
+        if request is None:
+            return
+        try:
             if not services.is_team_member(user):
                 respond(ephemeral(blocks.message(NOT_TEAM)))
                 return
@@ -175,7 +178,7 @@ def write_action(services: Services, request: ActionRequest, user: str) -> str:
         action = add_action(session, conversation, request.text, request.owner, request.due_on, user)
     due = f", due {blocks.day(request.due_on)}" if request.due_on else ""
     return (f":pushpin: Action for <@{request.owner}>{due} on *{blocks.escape(conversation.title)}*: "
-            f"{blocks.escape(action.text)}" + thread_note(services, conversation.id, f"action-{action.id}"))
+            f"{blocks.escape(action.text)}." + thread_note(services, conversation.id, f"action-{action.id}"))
 
 
 WRITERS = {"start": write_start, "log": write_log, "stage": write_stage, "action": write_action}

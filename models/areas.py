@@ -3,7 +3,6 @@ import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -203,5 +202,4 @@ def seed_areas(session: Session) -> int:
     """Load the shipped East Midlands areas when the table is empty."""
     if session.exec(select(Area).limit(1)).first() is not None:
         return 0
-    with resources.as_file(resources.files("models") / "data" / SHIPPED_AREAS) as path:
-        return import_areas(session, path)
+    return import_areas(session, Path(__file__).resolve().parent / "data" / SHIPPED_AREAS)

@@ -1,0 +1,130 @@
+"""`scbot`: every entry point of the bot, as subcommands."""
+import argparse
+import logging
+import os
+import shutil
+import sys
+
+from bot.settings import get_settings
+
+
+def serve(args) -> None:
+    """HTTP mode under gunicorn: threaded workers, since Bolt holds each request until its ack."""
+    port = args.port or int(os.environ.get("PORT", 3000))
+    os.execvp(sys.executable, [
+        sys.executable, "-m", "gunicorn", "--bind", f"{args.host}:{port}",
+        "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
+        "--access-logfile", "-" if args.access_log else "/dev/null",
+        "--graceful-timeout", "10", "bot.web:create_wsgi_app()",
+    ])
+
+
+def socket(args) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+
+    settings = get_settings()
+    if not settings.slack_app_token:
+        sys.exit("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-...).")
+    SocketModeHandler(create_app(settings), settings.slack_app_token).start()
+
+
+def worker(args) -> None:
+    from rq import Worker
+
+    from bot.services import QUEUES
+    from jobs import worker_services
+    from jobs.threads import enqueue_pending
+    from models.errors import ServiceDown
+
+    services = worker_services()
+    try:
+        # Whatever was saved while the queue was down goes to Slack now.
+        caught_up = enqueue_pending(services)
+        if caught_up:
+            logging.info("queued %d conversation thread(s) to catch up", caught_up)
+    except ServiceDown as error:
+        logging.warning("could not look for unposted entries: %s", error)
+    Worker(QUEUES, connection=services.redis).work(burst=args.burst, with_scheduler=not args.burst,
+                                                    logging_level="INFO")
+
+
+def console(args) -> None:
+    from bot.console import run_console
+
+    run_console(get_settings(), user_name=args.user)
+
+
+def db(args) -> None:
+    from models.migrate import upgrade
+
+    seeded = upgrade(get_settings().effective_database_url)
+    print("Database is up to date." + (f" Loaded {seeded} areas." if seeded else ""))
+
+
+def areas(args) -> None:
+    from models.areas import import_areas
+    from models.db import get_engine, session_scope
+
+    with session_scope(get_engine(get_settings().effective_database_url)) as session:
+        count = import_areas(session, args.file)
+    print(f"Imported {count} areas from {args.file}.")
+
+
+def run(args) -> None:
+    """The main job: the console without Slack tokens; otherwise web, worker (and clock) under honcho."""
+    settings = get_settings()
+    db(args)
+    if not settings.has_slack_tokens:
+        print("No SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET: starting the offline console.")
+        console(argparse.Namespace(user=args.user))
+        return
+    honcho = shutil.which("honcho") or "honcho"
+    os.execvp(honcho, [honcho, "start", "-f", "Procfile", "web", "worker"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(prog="scbot", description="The Single Conversation bot.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="serve Slack's HTTP requests (POST /slack/events, GET /healthz)")
+    p.add_argument("--port", type=int, default=0, help="default: $PORT or 3000")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--access-log", action="store_true")
+    p.set_defaults(func=serve)
+
+    commands.add_parser("socket", help="connect to Slack in Socket Mode (needs SLACK_APP_TOKEN)").set_defaults(func=socket)
+
+    p = commands.add_parser("worker", help="run an RQ worker on the bot's queues")
+    p.add_argument("--burst", action="store_true", help="drain the queues, then exit")
+    p.set_defaults(func=worker)
+
+    p = commands.add_parser("console", help="try the bot offline: type /sc lines as a chosen user")
+    p.add_argument("--user", default="alice", help="who you are in the console (default: alice)")
+    p.set_defaults(func=console)
+
+    p = commands.add_parser("db", help="database schema")
+    p.add_argument("action", choices=["upgrade"])
+    p.set_defaults(func=db)
+
+    p = commands.add_parser("areas", help="load areas")
+    area_commands = p.add_subparsers(dest="action", required=True)
+    p = area_commands.add_parser("import", help="add or update areas from a CSV laid out like the shipped one")
+    p.add_argument("file")
+    p.set_defaults(func=areas)
+
+    p = commands.add_parser("run", help="set up the database, then the console (no tokens) or web and worker")
+    p.add_argument("--user", default="alice")
+    p.set_defaults(func=run)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Requests shaped exactly as Slack sends them, signed with the signing secret.
+
+The console uses these to put each typed line through the real Bolt app; the
+tests use them to drive the HTTP endpoint. Shapes follow Slack's documentation
+for slash commands, interactivity payloads and the Events API.
+"""
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from urllib.parse import urlencode
+
+TEAM = {"id": "T0REGION", "domain": "em-housing"}
+APP_ID = "A0SCBOT"
+_sequence = itertools.count(1)
+
+
+def sign(body: str, secret: str, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack adds: a timestamp and the v0 HMAC-SHA256 signature of the body."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    basestring = f"v0:{timestamp}:{body}".encode()
+    digest = hmac.new(secret.encode(), basestring, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
+
+
+def trigger_id() -> str:
+    return f"{next(_sequence)}.{int(time.time())}.standin"
+
+
+def slash_command(text: str, user_id: str, user_name: str, channel_id: str, response_url: str,
+                  command: str = "/sc") -> tuple[str, str]:
+    """(body, content type) of a slash command invocation."""
+    form = {
+        "token": "verification-token-unused", "team_id": TEAM["id"], "team_domain": TEAM["domain"],
+        "channel_id": channel_id, "channel_name": "single-conversations", "user_id": user_id,
+        "user_name": user_name, "command": command, "text": text, "api_app_id": APP_ID,
+        "is_enterprise_install": "false", "response_url": response_url, "trigger_id": trigger_id(),
+    }
+    return urlencode(form), "application/x-www-form-urlencoded"
+
+
+def _user(user_id: str, user_name: str) -> dict:
+    return {"id": user_id, "username": user_name, "name": user_name, "team_id": TEAM["id"]}
+
+
+def _interactive(payload: dict) -> tuple[str, str]:
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def block_action(action: dict, user_id: str, user_name: str, channel_id: str, message_ts: str,
+                 response_url: str, message: dict | None = None) -> tuple[str, str]:
+    """A button press; `action` is the button element as the app sent it, with its block_id."""
+    payload = {
+        "type": "block_actions", "user": _user(user_id, user_name), "api_app_id": APP_ID,
+        "token": "verification-token-unused",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id,
+                      "is_ephemeral": message is None},
+        "trigger_id": trigger_id(), "team": TEAM, "enterprise": None, "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": "single-conversations"},
+        "state": {"values": {}}, "response_url": response_url,
+        "actions": [{
+            "action_id": action["action_id"], "block_id": action.get("block_id", "b"),
+            "text": action.get("text", {"type": "plain_text", "text": ""}), "value": action.get("value", ""),
+            "type": action.get("type", "button"), "action_ts": f"{time.time():.6f}",
+        }],
+    }
+    if message is not None:
+        payload["message"] = message
+    return _interactive(payload)
+
+
+def view_submission(view: dict, values: dict, user_id: str, user_name: str) -> tuple[str, str]:
+    """A modal submitted with `values`: {block_id: {action_id: element state}}."""
+    submitted = {**view, "id": view.get("id", "V0STANDIN"), "team_id": TEAM["id"],
+                 "state": {"values": values}, "hash": f"{time.time():.6f}", "app_id": APP_ID}
+    payload = {
+        "type": "view_submission", "team": TEAM, "user": _user(user_id, user_name), "api_app_id": APP_ID,
+        "token": "verification-token-unused", "trigger_id": trigger_id(), "view": submitted,
+        "response_urls": [], "is_enterprise_install": False, "enterprise": None,
+    }
+    return _interactive(payload)
+
+
+def event_callback(event: dict, event_id: str | None = None) -> tuple[str, str]:
+    """An Events API delivery wrapping `event`."""
+    body = {
+        "token": "verification-token-unused", "team_id": TEAM["id"], "api_app_id": APP_ID,
+        "event": event, "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_sequence):08d}", "event_time": int(time.time()),
+        "authorizations": [{"enterprise_id": None, "team_id": TEAM["id"], "user_id": "U0SCBOT",
+                            "is_bot": True, "is_enterprise_install": False}],
+        "is_ext_shared_channel": False,
+    }
+    return json.dumps(body), "application/json"

@@ -1,0 +1,266 @@
+"""A stand-in for Slack's Web API on loopback, for the console, the tests and the benchmarks.
+
+It answers the methods the bot calls the way Slack does, keeps the messages
+and modals it was sent, records every call (response URLs included), and can
+be told to answer some calls with 429 or a server error.
+"""
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+BOT_USER = "U0SCBOT"
+
+
+@dataclass
+class Call:
+    method: str  # a Web API method, or "response_url"
+    args: dict
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Fault:
+    method: str
+    status: int
+    times: int
+    retry_after: int = 1
+
+
+class SlackStandIn:
+    def __init__(self, team_channel: str = "C0TEAM", members: set[str] | None = None,
+                 users: dict[str, str] | None = None, token_prefix: str = "xoxb-"):
+        self.team_channel = team_channel
+        self.members = members if members is not None else set()
+        self.users = users or {}  # user id -> display name
+        self.token_prefix = token_prefix
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[str, str], dict] = {}
+        self.views: dict[str, dict] = {}
+        self._faults: list[Fault] = []
+        self._changed = threading.Condition()
+        self._ts = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # --- running -------------------------------------------------------------
+    def start(self) -> "SlackStandIn":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "SlackStandIn":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, key: str = "r") -> str:
+        return f"{self.base}/respond/{key}"
+
+    # --- inspecting ------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._changed:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0, where=None) -> list[Call]:
+        """The calls to `method` (matching `where`), once there are `count`; AssertionError on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self.calls if c.method == method and (where is None or where(c.args))]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"expected {count} call(s) to {method}, saw {len(found)}: "
+                                         f"{[c.method for c in self.calls]}")
+                self._changed.wait(remaining)
+
+    def fail_next(self, method: str, status: int = 429, times: int = 1, retry_after: int = 1) -> None:
+        with self._changed:
+            self._faults.append(Fault(method, status, times, retry_after))
+
+    def thread(self, channel: str, thread_ts: str) -> list[dict]:
+        """The replies in a thread, oldest first."""
+        with self._changed:
+            return [m for (c, _ts), m in sorted(self.messages.items(), key=lambda kv: float(kv[0][1]))
+                    if c == channel and m.get("thread_ts") == thread_ts]
+
+    def reset(self) -> None:
+        with self._changed:
+            self.calls.clear()
+            self.messages.clear()
+            self.views.clear()
+            self._faults.clear()
+
+    # --- answering -----------------------------------------------------------
+    def _fault_for(self, method: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.method == method and fault.times > 0:
+                fault.times -= 1
+                return fault
+        return None
+
+    def _record(self, method: str, args: dict) -> None:
+        with self._changed:
+            self.calls.append(Call(method, args))
+            self._changed.notify_all()
+
+    def _next_ts(self) -> str:
+        return f"{1262304000 + next(self._ts)}.000100"
+
+    def answer(self, method: str, args: dict) -> dict:
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return {"ok": False, "error": "unknown_method"}
+        return handler(args)
+
+    def _api_auth_test(self, args):
+        return {"ok": True, "url": "https://em-housing.slack.com/", "team": "EM Housing", "user": "scbot",
+                "team_id": "T0REGION", "user_id": BOT_USER, "bot_id": "B0SCBOT"}
+
+    def _post(self, args: dict, ephemeral: bool = False) -> dict:
+        channel = args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        if args.get("thread_ts") and (channel, args["thread_ts"]) not in self.messages:
+            return {"ok": False, "error": "thread_not_found"}
+        ts = self._next_ts()
+        message = {"type": "message", "user": BOT_USER, "ts": ts, "text": args.get("text", ""),
+                   "blocks": _json_arg(args.get("blocks")) or [], "thread_ts": args.get("thread_ts")}
+        if ephemeral:
+            return {"ok": True, "message_ts": ts}
+        with self._changed:
+            self.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _api_chat_postMessage(self, args):
+        return self._post(args)
+
+    def _api_chat_postEphemeral(self, args):
+        return self._post(args, ephemeral=True)
+
+    def _api_chat_update(self, args):
+        key = (args.get("channel"), args.get("ts"))
+        with self._changed:
+            if key not in self.messages:
+                return {"ok": False, "error": "message_not_found"}
+            self.messages[key].update(text=args.get("text", ""), blocks=_json_arg(args.get("blocks")) or [])
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text", "")}
+
+    def _api_chat_getPermalink(self, args):
+        channel, ts = args.get("channel"), args.get("message_ts", "")
+        if (channel, ts) not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel,
+                "permalink": f"https://em-housing.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
+
+    def _api_views_open(self, args):
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        view = {**_json_arg(args.get("view")), "id": f"V{next(self._ts):08d}"}
+        with self._changed:
+            self.views[view["id"]] = view
+        return {"ok": True, "view": view}
+
+    def _api_conversations_members(self, args):
+        if args.get("channel") != self.team_channel:
+            return {"ok": False, "error": "channel_not_found"}
+        members = sorted(self.members)
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = members[start:start + limit]
+        cursor = str(start + limit) if start + limit < len(members) else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _api_users_info(self, args):
+        user = args.get("user", "")
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {"id": user, "name": self.users[user],
+                                     "real_name": self.users[user], "deleted": False}}
+
+    def _handler_class(self):
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep the terminal for the console
+                pass
+
+            def _reply(self, status: int, body: dict | str, headers: dict | None = None):
+                data = (body if isinstance(body, str) else json.dumps(body)).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _args(self) -> dict:
+                url = urlparse(self.path)
+                args = {k: v[0] for k, v in parse_qs(url.query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode() if length else ""
+                if raw:
+                    if "json" in (self.headers.get("Content-Type") or ""):
+                        args.update(json.loads(raw))
+                    else:
+                        args.update({k: v[0] for k, v in parse_qs(raw).items()})
+                return args
+
+            def do_GET(self):
+                self.do_POST()
+
+            def do_POST(self):
+                path = urlparse(self.path).path
+                args = self._args()
+                if path.startswith("/respond/"):
+                    standin._record("response_url", {**args, "key": path.rsplit("/", 1)[-1]})
+                    self._reply(200, "ok")
+                    return
+                if not path.startswith("/api/"):
+                    self._reply(404, {"ok": False, "error": "not_found"})
+                    return
+                method = path.removeprefix("/api/")
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ") or args.get("token", "")
+                with standin._changed:
+                    fault = standin._fault_for(method)
+                standin._record(method, {**args, "_status": fault.status if fault else 200})
+                if fault is not None:
+                    headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
+                    self._reply(fault.status, {"ok": False, "error": "ratelimited" if fault.status == 429
+                                               else "internal_error"}, headers)
+                    return
+                if not token.startswith(standin.token_prefix):
+                    self._reply(200, {"ok": False, "error": "not_authed" if not token else "invalid_auth"})
+                    return
+                self._reply(200, standin.answer(method, args))
+
+        return Handler
+
+
+def _json_arg(value):
+    """Block and view arguments arrive as JSON text in form posts, as objects in JSON posts."""
+    return json.loads(value) if isinstance(value, str) else value
