@@ -1,5 +1,6 @@
 """HTTP mode: Slack's requests at POST /slack/events, and GET /healthz, as one WSGI app."""
 import json
+import logging
 
 import redis
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -29,6 +30,7 @@ def health(services: Services) -> tuple[int, dict]:
 
 
 def create_wsgi_app(settings: Settings | None = None):
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = settings or get_settings()
     slack = SlackRequestHandler(create_app(settings))
     services = Services(settings)

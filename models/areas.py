@@ -73,19 +73,22 @@ class AreaDirectory:
             if area.hma:
                 members[area.hma].append(area)
         self.hmas: dict[str, list[Area]] = dict(sorted(members.items()))
-        self._index: dict[str, set[AreaGroup]] = defaultdict(set)
+        # key -> {group: rank}; a lower rank wins, so "Derby" is the city, not "Derby HMA".
+        self._index: dict[str, dict[AreaGroup, int]] = defaultdict(dict)
         for area in self.areas:
             group = AreaGroup(area.name, "area", (area.code,))
             for key in (area.name, area.official_name, area.code, area.old_ons_code):
-                self._add(key, group)
-        for hma, hma_areas in self.hmas.items():
-            group = self.hma_group(hma)
-            for key in _hma_short_names(hma):
-                self._add(key, group)
+                self._add(key, group, rank=0)
+        for hma in self.hmas:
+            full, *short = _hma_short_names(hma)
+            self._add(full, self.hma_group(hma), rank=0)
+            for key in short:
+                self._add(key, self.hma_group(hma), rank=1)
 
-    def _add(self, key: str, group: AreaGroup) -> None:
-        if normalise(key):
-            self._index[normalise(key)].add(group)
+    def _add(self, key: str, group: AreaGroup, rank: int) -> None:
+        key = normalise(key)
+        if key:
+            self._index[key][group] = min(rank, self._index[key].get(group, rank))
 
     def hma_group(self, hma: str) -> AreaGroup:
         return AreaGroup(hma, "hma", tuple(a.code for a in self.hmas[hma]))
@@ -94,12 +97,14 @@ class AreaDirectory:
         return AreaGroup(self.by_code[code].name, "area", (code,))
 
     def _exact(self, text: str) -> AreaGroup | None:
-        found = self._index.get(normalise(text))
-        if not found:
+        ranked = self._index.get(normalise(text))
+        if not ranked:
             return None
+        best = min(ranked.values())
+        found = [group for group, rank in ranked.items() if rank == best]
         if len(found) > 1:
             raise AmbiguousArea(text, sorted(g.name for g in found))
-        return next(iter(found))
+        return found[0]
 
     def suggestions(self, text: str) -> list[str]:
         names: list[str] = []

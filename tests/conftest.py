@@ -1,0 +1,141 @@
+"""Fixtures: real Redis, SQLite and PostgreSQL, the stand-in Slack, and the bot served over HTTP."""
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+import redis
+from sqlalchemy import text
+
+from bot.settings import get_settings
+from bot.standin import SlackStandIn
+from jobs import worker_services
+from models.db import get_engine
+from models.migrate import upgrade
+from tests.services import free_port, redis_server, wait_until
+from tests.workspace import MEMBER, SECRET, STAFF, TEAM_CHANNEL, Workspace, assert_valid_block_kit
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@localhost:5432/test")
+CLEARED_TABLES = ["actionitem", "logentry", "conversationarea", "conversation", "slackevent"]
+
+
+@pytest.fixture(scope="session")
+def redis_server_url():
+    """A real Redis for the whole run (see tests/services.py)."""
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def slack():
+    with SlackStandIn(team_channel=TEAM_CHANNEL, members={MEMBER},
+                      users={MEMBER: "member", STAFF: "staff"}) as standin:
+        yield standin
+
+
+def postgres_reachable() -> bool:
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=2).close()
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+def fresh_database(kind: str, folder) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'scbot.sqlite3'}"
+    if not postgres_reachable():
+        if os.environ.get("SC_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required (SC_REQUIRE_POSTGRES) but {POSTGRES_URL} does not answer")
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} does not answer")
+    url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    with get_engine(url).begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    return url
+
+
+@dataclass
+class Backend:
+    name: str
+    database_url: str
+    base_url: str
+    env: dict
+
+
+def bot_environment(database_url: str, redis_url: str, slack: SlackStandIn, data_dir) -> dict:
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SC_DATA_DIR": str(data_dir),
+        "SC_TEAM_CHANNEL": TEAM_CHANNEL, "SC_STAFF": STAFF, "SC_MEMBERSHIP_TTL": "0",
+        "SC_TIMEZONE": "Europe/London",
+    }
+
+
+def serve(env: dict, port: int, log_path) -> subprocess.Popen:
+    """`scbot serve`, the production server, as a user would start it."""
+    log = open(log_path, "w")
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", "1"],
+                            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_healthy(base_url: str, process: subprocess.Popen, expect_status: int = 200) -> None:
+    import urllib.error
+    import urllib.request
+
+    def answers():
+        assert process.poll() is None, "the server exited"
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
+                return response.status == expect_status
+        except urllib.error.HTTPError as error:
+            return error.code == expect_status
+        except OSError:
+            return False
+
+    wait_until(answers, timeout=30)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory, redis_server_url, slack):
+    folder = tmp_path_factory.mktemp(request.param)
+    database_url = fresh_database(request.param, folder)
+    upgrade(database_url)
+    env = bot_environment(database_url, redis_server_url, slack, folder)
+    port = free_port()
+    process = serve(env, port, folder / "server.log")
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base_url, process)
+        yield Backend(request.param, database_url, base_url, env)
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+@pytest.fixture
+def workspace(backend, slack, redis_server_url, monkeypatch):
+    """A clean slate on the running server: no conversations, nothing queued, nothing sent."""
+    engine = get_engine(backend.database_url)
+    with engine.begin() as connection:
+        for table in CLEARED_TABLES:
+            connection.execute(text(f"DELETE FROM {table}"))
+    connection = redis.Redis.from_url(redis_server_url)
+    connection.flushdb()
+    slack.reset()
+    slack.members.clear()
+    slack.members.add(MEMBER)
+    # Jobs run in this process read the same settings as the server.
+    for name, value in backend.env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    worker_services.cache_clear()
+    ws = Workspace(backend.base_url, slack, engine, connection)
+    yield ws
+    for method, payload in ws.sent_payloads():
+        assert_valid_block_kit(method, payload)
+    get_settings.cache_clear()
+    worker_services.cache_clear()

