@@ -123,7 +123,7 @@ class Workspace:
 
     # --- Block Kit -----------------------------------------------------------
     def sent_payloads(self) -> list[tuple[str, dict]]:
-        payloads = [("ack", ack) for ack in self.acks]
+        payloads = [("ack", ack) for ack in self.acks if "blocks" in ack or "text" in ack]
         for call in self.slack.calls:
             if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"):
                 payloads.append((call.method, call.args))

@@ -1,0 +1,1 @@
+"""Benchmarks; run them from the project root (see bench/README.md)."""

@@ -1,0 +1,107 @@
+"""Events taken once, the health check, and the bot staying up when a service is down."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from models.migrate import upgrade
+from models.tables import Conversation
+from tests.conftest import bot_environment, serve, wait_healthy
+from tests.services import free_port
+from tests.workspace import MEMBER, TEAM_CHANNEL, Workspace
+
+
+def mention(ts: str) -> dict:
+    return {"type": "app_mention", "user": MEMBER, "text": "<@U0SCBOT> hello", "ts": ts,
+            "channel": TEAM_CHANNEL, "event_ts": ts}
+
+
+def test_a_retried_event_takes_effect_once(workspace):
+    assert workspace.event(mention("1700000000.000100"), "Ev0001").status == 200
+    workspace.slack.wait_for("chat.postMessage")
+    # Slack retries the same event: acknowledged, not answered again.
+    assert workspace.event(mention("1700000000.000100"), "Ev0001", retry=1).status == 200
+    assert workspace.event(mention("1700000000.000100"), "Ev0001", retry=2).status == 200
+    workspace.settle()
+    [reply] = workspace.slack.calls_to("chat.postMessage")
+    assert reply.args["thread_ts"] == "1700000000.000100"
+    assert "/sc help" in reply.args["text"]
+
+
+def test_a_retry_whose_first_delivery_never_arrived_still_takes_effect(workspace):
+    assert workspace.event(mention("1700000000.000200"), "Ev0002", retry=1).status == 200
+    workspace.slack.wait_for("chat.postMessage")
+
+
+def test_slack_url_verification_is_answered(workspace):
+    body = json.dumps({"token": "x", "challenge": "challenge-text", "type": "url_verification"})
+    reply = workspace.post(body, "application/json")
+    assert reply.status == 200 and "challenge-text" in reply.text
+
+
+def test_healthz_reports_ok(workspace):
+    reply = workspace.get("/healthz")
+    assert reply.status == 200
+    assert reply.json == {"status": "ok", "down": [], "checks": {"database": "ok", "redis": "ok"}}
+
+
+@pytest.fixture
+def server_with(tmp_path, slack, redis_server_url):
+    """Start `scbot serve` with some settings overridden; stopped after the test."""
+    started = []
+
+    def start(**overrides):
+        database_url = f"sqlite:///{tmp_path / 'scbot.sqlite3'}"
+        upgrade(database_url)
+        env = {**bot_environment(database_url, redis_server_url, slack, tmp_path), **overrides}
+        port = free_port()
+        process = serve(env, port, tmp_path / "server.log")
+        started.append(process)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_healthy(base_url, process, expect_status=503)
+        return Workspace(base_url, slack, None, None), process, env
+
+    slack.reset()
+    slack.members.add(MEMBER)
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(15)
+
+
+def test_redis_down_the_write_is_kept_and_the_thread_catches_up(server_with, slack, redis_server_url, tmp_path):
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    bot, process, env = server_with(REDIS_URL=closed)
+    health = bot.get("/healthz")
+    assert health.status == 503 and health.json["down"] == ["redis"]
+
+    bot.command("start Leicester")
+    [answer] = bot.responses()
+    assert "Started the Single Conversation with *Leicester*" in answer["text"]
+    assert "The job queue (Redis) is not answering" in answer["text"] and "Nothing is lost" in answer["text"]
+    assert not slack.calls_to("chat.postMessage")
+
+    # Redis is back: a worker starting up posts what was saved meanwhile.
+    subprocess.run([sys.executable, "-m", "bot.cli", "worker", "--burst"], check=True, timeout=60,
+                   env={**subprocess.os.environ, **env, "REDIS_URL": redis_server_url})
+    [card] = [c.args for c in slack.calls_to("chat.postMessage") if not c.args.get("thread_ts")]
+    assert "Single Conversation: Leicester" in card["text"]
+    assert process.poll() is None
+
+
+def test_database_down_the_user_is_told_and_the_server_stays_up(server_with, slack):
+    bot, process, _ = server_with(DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/test")
+    health = bot.get("/healthz")
+    assert health.status == 503 and health.json["down"] == ["database"]
+    for text in ("show Leicester", "log Leicester Met them", "areas"):
+        reply = bot.command(text)
+        assert reply.status == 200
+        assert "The database is not answering right now, so nothing was changed" in reply.message_text
+    assert process.poll() is None
+    assert bot.get("/healthz").status == 503
+
+
+def test_nothing_is_written_by_a_request_the_server_refuses(workspace):
+    assert workspace.get("/nowhere").status == 404
+    assert not workspace.rows(Conversation)

@@ -1,0 +1,105 @@
+"""Forms (modals) and the card's buttons, over HTTP."""
+import json
+from datetime import date
+
+from models.tables import Conversation, LogEntry
+from tests.workspace import MEMBER, OUTSIDER
+
+
+def opened_view(workspace, count=1) -> dict:
+    view = workspace.slack.wait_for("views.open", count)[-1].args["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def chosen(*values: str) -> dict:
+    return {"type": "multi_static_select",
+            "selected_options": [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]}
+
+
+def details(lead=MEMBER, contacts="", meeting=None, notes="") -> dict:
+    return {
+        "lead": {"lead": {"type": "users_select", "selected_user": lead}},
+        "contacts": {"contacts": {"type": "plain_text_input", "value": contacts or None}},
+        "first_meeting": {"first_meeting": {"type": "datepicker", "selected_date": meeting}},
+        "notes": {"notes": {"type": "plain_text_input", "value": notes or None}},
+    }
+
+
+def test_start_form_checks_the_areas_then_starts(workspace):
+    assert workspace.command("start").text == ""
+    view = opened_view(workspace)
+    assert view["callback_id"] == "start_conversation"
+    groups = view["blocks"][0]["element"]["option_groups"]
+    assert groups[0]["label"]["text"].startswith("Housing Market Areas")
+    assert sum(len(g["options"]) for g in groups[1:]) == 40
+
+    mixed = {"areas": {"areas": chosen("hma:Nottingham Core HMA", "area:E07000170")}, **details()}
+    reply = workspace.submit(view, mixed)
+    assert reply.json == {"response_action": "errors",
+                          "errors": {"areas": "Choose one HMA, or one or more areas, not both."}}
+    assert not workspace.rows(Conversation)
+
+    good = {"areas": {"areas": chosen("area:E07000170", "area:E07000174")},
+            **details(lead="U0LEAD", contacts="Jo Bloggs, housing strategy", meeting="2010-11-15")}
+    assert workspace.submit(view, good).text == ""
+    [conversation] = workspace.rows(Conversation)
+    assert conversation.title == "Ashfield, Mansfield"
+    assert conversation.lead_user_id == "U0LEAD"
+    assert conversation.contacts == "Jo Bloggs, housing strategy"
+    assert conversation.first_meeting_on == date(2010, 11, 15)
+    workspace.run_jobs()
+    [card] = workspace.channel_messages()
+    assert "Jo Bloggs, housing strategy" in str(card["blocks"]) and "15 Nov 2010" in str(card["blocks"])
+
+
+def test_card_buttons_open_forms_that_log_set_stage_and_edit(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.run_jobs()
+    [card] = workspace.channel_messages()
+    buttons = {e["action_id"]: {**e, "block_id": b.get("block_id", "x")}
+               for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]}
+
+    workspace.press(buttons["card_log"], message=card)
+    log_view = opened_view(workspace)
+    blank = {"text": {"text": {"type": "plain_text_input", "value": "   "}}}
+    assert "empty" in workspace.submit(log_view, blank).json["errors"]["text"]
+    workspace.submit(log_view, {"text": {"text": {"type": "plain_text_input", "value": "Site visit"}}})
+
+    workspace.press(buttons["card_stage"], message=card)
+    stage_view = opened_view(workspace, 2)
+    pick = {"stage": {"stage": {"type": "static_select", "selected_option": {"value": "plan-drafted"}}}}
+    workspace.submit(stage_view, pick)
+
+    workspace.press(buttons["card_edit"], message=card)
+    edit_view = opened_view(workspace, 3)
+    workspace.submit(edit_view, details(notes="Council elections in May"))
+
+    kinds = [(e.kind, e.text) for e in workspace.rows(LogEntry)]
+    assert ("note", "Site visit") in kinds
+    assert ("details", "Updated the notes.") in kinds
+    [conversation] = workspace.rows(Conversation)
+    assert (conversation.stage, conversation.notes) == ("plan-drafted", "Council elections in May")
+    workspace.run_jobs()
+    assert "Local Investment Plan drafted (3 of 6)" in str(workspace.channel_messages()[0]["blocks"])
+
+
+def test_outsiders_pressing_card_buttons_get_no_form(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.run_jobs()
+    [card] = workspace.channel_messages()
+    button = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"])
+    workspace.press(button, user=OUTSIDER, message=card)
+    [refusal] = workspace.responses(user=OUTSIDER)
+    assert "Only the regional team" in refusal["text"] and refusal["replace_original"] is False
+    assert not workspace.slack.calls_to("views.open")
+
+
+def test_log_without_text_opens_the_log_form(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    assert workspace.command("log Leicester").text == ""
+    view = opened_view(workspace)
+    assert view["callback_id"] == "log_entry"
+    assert "Leicester" in view["blocks"][0]["text"]["text"]
