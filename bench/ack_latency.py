@@ -412,10 +412,10 @@ def bench_app(name: str, target: str, args, env: dict, standin, work: Path, stam
     base = f"http://127.0.0.1:{serve_args[3]}"
     run_id = f"{name}{stamp.replace('-', '').replace('T', '')}"
     print(f"\n== {name}: {' '.join(command)}", flush=True)
+    result = {"target": target, "command": command, "server_log": str(log_path.relative_to(ROOT))}
     process = start_server(command, env, log_path)
     try:
         wait_healthy(base, process)
-        result = {"target": target, "command": command, "server_log": str(log_path.relative_to(ROOT))}
         if count_written is not None:
             from bot.slack_payloads import slash_command
 
@@ -442,11 +442,7 @@ def bench_app(name: str, target: str, args, env: dict, standin, work: Path, stam
         return result
     finally:
         stop_server(process)
-        result_log = log_findings(log_path)
-        try:
-            result["server_log_findings"] = result_log
-        except UnboundLocalError:
-            pass
+        result["server_log_findings"] = log_findings(log_path)
 
 
 # --- the report ------------------------------------------------------------------------
@@ -571,7 +567,7 @@ def main() -> None:
             "settings": {"seconds": args.seconds, "clients": args.clients, "warmup_s": args.warmup,
                          "load_procs": args.load_procs, "database": "postgresql" if args.database_url else "sqlite",
                          "bot_target": args.bot_target,
-                         "gunicorn": gunicorn_command(["--host", "127.0.0.1", "--port", "PORT", *serve_args])},
+                         "gunicorn": gunicorn_command(["--host", "127.0.0.1", "--port", "0", *serve_args])},
         }
         if args.only in ("both", "bot"):
             results["bot"] = bench_app("bot", args.bot_target, args, env, standin, work, stamp, redis_process,
