@@ -178,7 +178,7 @@ def log_findings(log_path: Path) -> dict:
 
 
 class CpuMeter:
-    """CPU seconds used by groups of processes (a group: a process and all its descendants)."""
+    """CPU seconds used by groups of processes: each pid with all its descendants, or alone when negative."""
 
     def __init__(self, groups: dict[str, list[int]]):
         self.groups = groups
@@ -191,8 +191,8 @@ class CpuMeter:
             total = 0.0
             for pid in pids:
                 try:
-                    root = psutil.Process(pid)
-                    for process in [root, *root.children(recursive=True)]:
+                    root = psutil.Process(abs(pid))
+                    for process in [root, *(root.children(recursive=True) if pid > 0 else [])]:
                         try:
                             times = process.cpu_times()
                             total += times.user + times.system
@@ -322,7 +322,7 @@ def run_load(name: str, base: str, args, run_id: str, standin, work: Path, cpu_g
         config_path.write_text(json.dumps(config))
         loaders.append(subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--load-process",
                                          str(config_path)], cwd=ROOT))
-    meter = CpuMeter({**cpu_groups, "load generator": [p.pid for p in loaders], "stand-in (bench driver)": [os.getpid()]})
+    meter = CpuMeter({**cpu_groups, "load generator": [p.pid for p in loaders], "stand-in (bench driver)": [-os.getpid()]})
     time.sleep(max(0.0, measure_from - time.monotonic()))
     cpu_before = meter.sample()
     time.sleep(max(0.0, end_at - time.monotonic()))
@@ -359,7 +359,8 @@ def drain(run_id: str, acked: set[str], sent: int, count_written, standin, redis
     from rq import Queue
 
     def responses():
-        return [c for c in standin.calls_to("response_url") if c.args.get("key", "").startswith(run_id + "-")]
+        return [c for c in standin.calls_to("response_url")
+                if c.args.get("key", "").startswith(run_id + "-") and c.args["key"] != f"{run_id}-start"]
 
     began = time.monotonic()
     last_change, last = began, None
@@ -589,7 +590,7 @@ def main() -> None:
 
     print(f"\n/sc log acknowledgement latency: {args.clients} clients, {args.seconds:g} s each, "
           f"{results_file['settings']['database']}, "
-          f"gunicorn {' '.join(results_file['settings']['gunicorn'][3:-1])}\n")
+          f"gunicorn {' '.join(results_file['settings']['gunicorn'][5:-1])}\n")
     print(table(results))
     for name, result in results.items():
         s = result["summary"]

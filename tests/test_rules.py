@@ -1,5 +1,6 @@
 """The Slack-free rules: area lookup, stages, dates and command parsing."""
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +10,7 @@ from models.errors import InputError
 from models.stages import parse_stage
 from models.text import parse_date
 
-SHIPPED = "models/data/em_local_authorities_2009_2011.csv"
+SHIPPED = Path(__file__).resolve().parent.parent / "models" / "data" / "em_local_authorities_2009_2011.csv"
 NOW = datetime(2010, 11, 3, 10, 0)  # a Wednesday
 
 
