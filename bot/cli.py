@@ -66,9 +66,13 @@ def db(args) -> None:
 def areas(args) -> None:
     from models.areas import import_areas
     from models.db import get_engine, session_scope
+    from models.errors import InputError
 
-    with session_scope(get_engine(get_settings().effective_database_url)) as session:
-        count = import_areas(session, args.file)
+    try:
+        with session_scope(get_engine(get_settings().effective_database_url)) as session:
+            count = import_areas(session, args.file)
+    except (InputError, OSError) as error:
+        sys.exit(f"Nothing imported: {error}")
     print(f"Imported {count} areas from {args.file}.")
 
 

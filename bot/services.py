@@ -131,10 +131,6 @@ class Services:
             self._directory = (time.monotonic(), directory)
         return directory
 
-    def forget_directory(self) -> None:
-        with self._lock:
-            self._directory = None
-
     def is_team_member(self, user_id: str) -> bool:
         """Staff (SC_STAFF) and members of the team channel may write."""
         if user_id in self.settings.staff:

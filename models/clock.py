@@ -1,6 +1,6 @@
 """The one place the app reads the time.
 
-`SC_NOW` pins the clock for demos, tests and replays; the console moves it.
+`SC_NOW` pins the clock for demos, tests and replays.
 Times are aware datetimes throughout; the database keeps them in UTC.
 """
 from datetime import date, datetime, timezone
@@ -14,11 +14,6 @@ def configure(tz_name: str, pinned: str = "") -> None:
     global _tz, _pinned
     _tz = ZoneInfo(tz_name)
     _pinned = parse_instant(pinned) if pinned else None
-
-
-def pin(instant: datetime | None) -> None:
-    global _pinned
-    _pinned = instant
 
 
 def parse_instant(text: str) -> datetime:
@@ -41,7 +36,3 @@ def today() -> date:
 def local(instant: datetime) -> datetime:
     """An instant in the team's timezone."""
     return instant.astimezone(_tz)
-
-
-def timezone_name() -> str:
-    return _tz.key

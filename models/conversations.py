@@ -2,7 +2,6 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -87,7 +86,7 @@ def start_conversation(
     _refuse_if_started(session, directory, group)
     now = clock.now()
     conversation = Conversation(
-        title=group.name, hma=group.name if group.kind == "hma" else "",
+        title=group.name,
         lead_user_id=details.lead_user_id, stage=FIRST_STAGE,
         started_at=now, started_by=started_by, last_activity_at=now,
         contacts=details.contacts.strip(), first_meeting_on=details.first_meeting_on,
@@ -267,7 +266,3 @@ def unposted_conversation_ids(session: Session) -> list[int]:
     without_card = select(Conversation.id).where(Conversation.card_ts == "")
     with_unposted = select(LogEntry.conversation_id).where(LogEntry.slack_ts == "").distinct()
     return sorted(set(session.exec(without_card)) | set(session.exec(with_unposted)))
-
-
-def count_conversations(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Conversation)).one()

@@ -23,8 +23,7 @@ class Conversation(SQLModel, table=True):
     """A Single Conversation, covering one area or several (an HMA)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    title: str
-    hma: str = ""  # set when the conversation covers a whole HMA
+    title: str  # the area's or HMA's name, or the names of the areas it covers
     lead_user_id: str
     stage: str = "engaged"
     started_at: datetime

@@ -35,7 +35,6 @@ def upgrade() -> None:
     op.create_table('conversation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('hma', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('lead_user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
