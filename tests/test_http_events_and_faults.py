@@ -51,7 +51,7 @@ def server_with(tmp_path, slack, redis_server_url):
     """Start `scbot serve` with some settings overridden; stopped after the test."""
     started = []
 
-    def start(**overrides):
+    def start(healthy: bool = False, **overrides):
         database_url = f"sqlite:///{tmp_path / 'scbot.sqlite3'}"
         upgrade(database_url)
         env = {**bot_environment(database_url, redis_server_url, slack, tmp_path), **overrides}
@@ -59,7 +59,7 @@ def server_with(tmp_path, slack, redis_server_url):
         process = serve(env, port, tmp_path / "server.log")
         started.append(process)
         base_url = f"http://127.0.0.1:{port}"
-        wait_healthy(base_url, process, expect_status=503)
+        wait_healthy(base_url, process, expect_status=200 if healthy else 503)
         return Workspace(base_url, slack, None, None), process, env
 
     slack.reset()
@@ -105,3 +105,11 @@ def test_database_down_the_user_is_told_and_the_server_stays_up(server_with, sla
 def test_nothing_is_written_by_a_request_the_server_refuses(workspace):
     assert workspace.get("/nowhere").status == 404
     assert not workspace.rows(Conversation)
+
+
+def test_sc_now_pins_the_clock(server_with):
+    bot, _, _ = server_with(healthy=True, SC_NOW="2010-11-03T10:00")
+    bot.command("start Rutland")
+    bot.responses()
+    said = bot.command("show Rutland").message_text
+    assert "*Started*\n3 Nov 2010" in said and "*Last activity*\n3 Nov 2010 10:00" in said
