@@ -97,6 +97,10 @@ class SlackStandIn:
         with self._changed:
             self._faults.append(Fault(method, status, times, retry_after))
 
+    def clear_faults(self) -> None:
+        with self._changed:
+            self._faults.clear()
+
     def thread(self, channel: str, thread_ts: str) -> list[dict]:
         """The replies in a thread, oldest first."""
         with self._changed:

@@ -131,3 +131,40 @@ def test_actions_list_and_done_button(workspace):
     workspace.press(button)
     workspace.responses(4)
     assert len([e for e in workspace.rows(LogEntry) if e.kind == "action-done"]) == 1
+
+
+def test_slack_failing_mid_thread_loses_nothing_and_posts_nothing_twice(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.command("log Leicester One")
+    workspace.command("log Leicester Two")
+    workspace.responses(3)
+    # The card and the start entry go up; then Slack fails for longer than the client's own retries.
+    original = workspace.slack.answer
+    posted = []
+
+    def flaky(method, args):
+        if method == "chat.postMessage" and len(posted) == 2:
+            workspace.slack.fail_next("chat.postMessage", status=503, times=1000)
+        reply = original(method, args)
+        if method == "chat.postMessage":
+            posted.append(args)
+        return reply
+
+    workspace.slack.answer = flaky
+    assert workspace.run_jobs() == 0  # every job failed; RQ will retry them later
+    workspace.slack.answer = original
+    workspace.slack.clear_faults()
+    entries = workspace.rows(LogEntry)
+    assert [bool(e.slack_ts) for e in entries] == [True, True, False]
+
+    from jobs import worker_services
+    from jobs.threads import enqueue_pending
+
+    assert enqueue_pending(worker_services()) == 1
+    workspace.run_jobs()
+    [card] = workspace.channel_messages()
+    texts = [m["text"] for m in workspace.slack.thread(TEAM_CHANNEL, card["ts"])]
+    assert len(texts) == 3 and "One" in texts[1] and "Two" in texts[2]
+    # Each message went up once: the card and three entries.
+    assert len([c for c in workspace.slack.calls_to("chat.postMessage") if c.args["_status"] == 200]) == 4
