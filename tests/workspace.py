@@ -114,8 +114,9 @@ class Workspace:
                 if channel == TEAM_CHANNEL and not m.get("thread_ts")]
 
     def rows(self, table) -> list:
+        """The table's rows in the order they were written."""
         with Session(self.engine) as session:
-            return list(session.exec(select(table)))
+            return list(session.exec(select(table).order_by(*table.__table__.primary_key.columns)))
 
     def settle(self, seconds: float = 0.4) -> None:
         """Give the server's lazy listeners time to act, before asserting they did nothing."""

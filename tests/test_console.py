@@ -1,0 +1,187 @@
+"""`scbot console`, driven as a person would type into it.
+
+Each session starts a real worker, so one scripted session serves most tests;
+each test reads what one typed line led to.
+"""
+import io
+import re
+
+import pytest
+from sqlmodel import col, select
+
+from bot.blocks import area_options
+from bot.console import run_console
+from bot.settings import Settings
+from models.areas import load_directory
+from models.db import get_engine, session_scope
+from models.migrate import upgrade
+from models.tables import LogEntry
+
+PROMPT = re.compile(r"^\w+> (.*)$", re.MULTILINE)
+LEICESTER_THREAD = "#single-conversations, in the thread of “Single Conversation: Leicester”"
+CARD_UPDATED = "#single-conversations: card updated"
+ONLY_YOU = "(only you can see this)"
+
+
+def console_settings(data_dir, redis_url) -> Settings:
+    return Settings(sc_data_dir=data_dir, redis_url=redis_url, database_url="", sc_team_channel="C0TEAM",
+                    sc_staff="", sc_now="")
+
+
+def run(settings: Settings, *lines: str) -> list[tuple[str, str]]:
+    """(typed line, what it led to) for each line of a console session."""
+    stdout = io.StringIO()
+    run_console(settings, stdin=io.StringIO("".join(line + "\n" for line in lines)), stdout=stdout)
+    parts = PROMPT.split(stdout.getvalue())
+    return list(zip(parts[1::2], parts[2::2]))
+
+
+def sections(output: str) -> list[tuple[str, str]]:
+    """(heading, content) of each thing shown, e.g. ("(only you can see this)", "...")."""
+    found: list[tuple[str, list[str]]] = []
+    for line in output.splitlines():
+        if line.startswith("  │"):
+            found[-1][1].append(line[4:])
+        elif line.strip():
+            found.append((line.strip(), []))
+    return [(heading, "\n".join(content)) for heading, content in found]
+
+
+def shown(output: str, heading: str) -> str:
+    matches = [content for h, content in sections(output) if h == heading]
+    assert len(matches) == 1, f"expected one “{heading}” in:\n{output}"
+    return matches[0]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory, redis_server_url):
+    settings = console_settings(tmp_path_factory.mktemp("console"), redis_server_url)
+    upgrade(settings.effective_database_url)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def session(settings):
+    """A morning's work in one console session: {line typed at the prompt: what it led to}."""
+    with session_scope(get_engine(settings.effective_database_url)) as db:
+        directory = load_directory(db)
+    choices = [option["value"] for group in area_options(directory) for option in group["options"]]
+    hma, derby = (choices.index(value) + 1 for value in ("hma:Nottingham Core HMA", "area:" + directory.resolve("Derby").codes[0]))
+    transcript = run(
+        settings,
+        "/sc start Leicester",
+        "/sc log Leicester Met the housing team",
+        "/sc stage Leicester evidence",
+        "/sc action Leicester Send the SHMA figures due 2011-01-14 @bob",
+        "/sc show Leicester",
+        "1", r"Phoned about the plan\nSecond line",  # Log update, then its form
+        "/sc start", f"{hma}, {derby}", "", "", "", "", str(hma),  # areas, lead, contacts, date, notes; areas again
+        "/leave", "/sc log Leicester Written by an outsider", "/join",
+        "/sc log Leicester <!channel> the meeting moved & <b>",
+        "/user bob", "/sc actions", "press 1",
+        "/sc show Leicester",
+    )
+    lines = [line for line, _ in transcript]
+    assert len(set(lines)) == len(lines), "each line at the prompt is looked up by its text"
+    return dict(transcript)
+
+
+def test_start_posts_the_card_and_the_start_entry_in_its_thread(session):
+    output = session["/sc start Leicester"]
+    assert "Started the Single Conversation with Leicester, stage Engaged; you lead it." in shown(output, ONLY_YOU)
+    card = shown(output, "#single-conversations: new message")
+    assert card.startswith("Single Conversation: Leicester\n")
+    for line in ("Areas: Leicester", "Lead: @alice", "Stage: Engaged (1 of 6)", "Open actions: 0",
+                 "[1] Log update   [2] Set stage   [3] Edit details"):
+        assert line in card.splitlines()
+    entry = shown(output, LEICESTER_THREAD)
+    assert entry.startswith("@alice · ") and entry.endswith("\nStarted the Single Conversation with Leicester.")
+
+
+def test_a_logged_meeting_is_replied_in_the_thread(session):
+    output = session["/sc log Leicester Met the housing team"]
+    assert "Logged for Leicester." in shown(output, ONLY_YOU)
+    assert shown(output, LEICESTER_THREAD).endswith("\nMet the housing team")
+    assert "Open actions: 0" in shown(output, CARD_UPDATED)
+
+
+def test_a_new_stage_shows_on_the_card(session):
+    output = session["/sc stage Leicester evidence"]
+    assert "Leicester is now at Shared evidence base (2 of 6)." in shown(output, ONLY_YOU)
+    assert shown(output, LEICESTER_THREAD).endswith(":arrow_right: Stage: Engaged → Shared evidence base")
+    assert "Stage: Shared evidence base (2 of 6)" in shown(output, CARD_UPDATED).splitlines()
+
+
+def test_an_action_with_a_due_date_and_show(session):
+    output = session["/sc action Leicester Send the SHMA figures due 2011-01-14 @bob"]
+    assert "Action for @bob, due 14 Jan 2011 on Leicester: Send the SHMA figures." in shown(output, ONLY_YOU)
+    assert shown(output, LEICESTER_THREAD).endswith(":pushpin: Action for @bob (due 14 Jan 2011): Send the SHMA figures")
+    assert "Open actions: 1" in shown(output, CARD_UPDATED).splitlines()
+
+    conversation = shown(session["/sc show Leicester"], ONLY_YOU).splitlines()
+    assert conversation[0] == "Single Conversation: Leicester"
+    assert "Stage: Shared evidence base (2 of 6)" in conversation
+    assert "[1] Log update   [2] Set stage   [3] Edit details" in conversation
+    assert any(line.endswith("@alice: Met the housing team") for line in conversation)
+    assert "Send the SHMA figures" in conversation
+    assert any(line.startswith("@bob · due 14 Jan 2011") and line.endswith("[4] Done") for line in conversation)
+
+
+def test_pressing_log_update_asks_with_the_form_then_posts_in_the_thread(session):
+    output = session["1"]
+    assert "(you pressed “Log update”)" in output
+    assert "Form: Log update" in output
+    assert r"What happened (\n for a new line): Phoned about the plan\nSecond line" in output
+    assert "Sent the form “Log update”." in output
+    assert shown(output, LEICESTER_THREAD).endswith("\nPhoned about the plan\nSecond line")
+    assert "Last activity: " in shown(output, CARD_UPDATED)
+
+
+def test_the_start_form_asks_again_for_areas_when_an_hma_and_an_area_are_chosen(session):
+    output = session["/sc start"]
+    assert "Form: Start a conversation" in output
+    assert "Nottingham Core HMA" in output and "Lead (a user's name) [@alice]:" in output
+    assert ":warning: Areas: Choose one HMA, or one or more areas, not both." in output
+    assert output.count("Areas (numbers, with commas): ") == 2
+    assert output.count("Lead (a user's name)") == 1, "only the field in error is asked again"
+    card = shown(output, "#single-conversations: new message").splitlines()
+    assert card[0] == "Single Conversation: Nottingham Core HMA"
+    assert "Areas: Broxtowe, Erewash, Gedling, Nottingham, Rushcliffe" in card
+    assert "Started the Single Conversation with Nottingham Core HMA." in shown(
+        output, "#single-conversations, in the thread of “Single Conversation: Nottingham Core HMA”")
+
+
+def test_someone_outside_the_team_channel_is_refused_and_nothing_is_written(session, settings):
+    assert "left #single-conversations" in session["/leave"]
+    output = session["/sc log Leicester Written by an outsider"]
+    assert [heading for heading, _ in sections(output)] == [ONLY_YOU]
+    assert shown(output, ONLY_YOU).startswith("Only the regional team can change Single Conversations")
+    assert "outsider" not in session["/sc show Leicester"]
+    with session_scope(get_engine(settings.effective_database_url)) as db:
+        assert not db.exec(select(LogEntry).where(col(LogEntry.text).contains("outsider"))).all()
+
+
+def test_typed_text_is_shown_as_typed_never_as_a_ping(session):
+    output = session["/sc log Leicester <!channel> the meeting moved & <b>"]
+    assert shown(output, LEICESTER_THREAD).endswith("\n<!channel> the meeting moved & <b>")
+    assert "@channel" not in output
+
+
+def test_done_on_an_ephemeral_list_updates_that_list(session):
+    assert "You are now @bob" in session["/user bob"]
+    listed = shown(session["/sc actions"], ONLY_YOU).splitlines()
+    assert listed[1:] == ["Leicester: Send the SHMA figures", listed[2]] and listed[2].endswith("[1] Done")
+    output = session["press 1"]
+    assert "(you pressed “Done”)" in output
+    assert "Done: Send the SHMA figures" in shown(output, "(only you can see this: your earlier reply, updated)")
+    assert shown(output, LEICESTER_THREAD).endswith(":white_check_mark: Done: Send the SHMA figures")
+
+
+def test_a_later_session_carries_on_in_the_same_threads(session, settings):
+    later = dict(run(settings, "/sc start Derby", "/sc log Leicester Back after the weekend"))
+    started = later["/sc start Derby"]
+    assert shown(started, "#single-conversations: new message").startswith("Single Conversation: Derby\n")
+    # The new card must not take the place of one posted in the earlier session.
+    output = later["/sc log Leicester Back after the weekend"]
+    assert shown(output, LEICESTER_THREAD).endswith("\nBack after the weekend")
+    assert shown(output, CARD_UPDATED).startswith("Single Conversation: Leicester\n")
