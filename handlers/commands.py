@@ -32,15 +32,20 @@ def register(app: App, services: Services) -> None:
         try:
             if name in READS:
                 ack(ephemeral(READS[name](services, args, user)))
-            elif name in WRITES:
-                request = parse_write(services, name, args, user)
-                ack()
-                if request is None:  # no details given: ask with a form
-                    open_form(services, client, respond, body["trigger_id"], name, args, user)
-            else:
+                return
+            if name not in WRITES:
                 ack(ephemeral(unknown_command(name)))
+                return
+            request = parse_write(services, name, args, user)
         except (InputError, ServiceDown) as error:
             ack(problem(error))
+            return
+        ack()
+        if request is None:  # no details given: ask with a form
+            try:
+                open_form(services, client, respond, body["trigger_id"], name, args, user)
+            except (InputError, ServiceDown) as error:
+                respond(problem(error))
 
     def carry_out(body: dict, respond: Respond) -> None:
         name, args = split_command(body.get("text", ""))

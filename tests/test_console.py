@@ -33,7 +33,7 @@ def run(settings: Settings, *lines: str) -> list[tuple[str, str]]:
     stdout = io.StringIO()
     run_console(settings, stdin=io.StringIO("".join(line + "\n" for line in lines)), stdout=stdout)
     parts = PROMPT.split(stdout.getvalue())
-    return list(zip(parts[1::2], parts[2::2]))
+    return list(zip(parts[1::2], parts[2::2]))[:-1]  # the last prompt met the end of input
 
 
 def sections(output: str) -> list[tuple[str, str]]:
@@ -79,7 +79,7 @@ def session(settings):
         "/leave", "/sc log Leicester Written by an outsider", "/join",
         "/sc log Leicester <!channel> the meeting moved & <b>",
         "/user bob", "/sc actions", "press 1",
-        "/sc show Leicester",
+        "/sc show leicester",
     )
     lines = [line for line, _ in transcript]
     assert len(set(lines)) == len(lines), "each line at the prompt is looked up by its text"
@@ -156,7 +156,7 @@ def test_someone_outside_the_team_channel_is_refused_and_nothing_is_written(sess
     output = session["/sc log Leicester Written by an outsider"]
     assert [heading for heading, _ in sections(output)] == [ONLY_YOU]
     assert shown(output, ONLY_YOU).startswith("Only the regional team can change Single Conversations")
-    assert "outsider" not in session["/sc show Leicester"]
+    assert "outsider" not in session["/sc show leicester"]
     with session_scope(get_engine(settings.effective_database_url)) as db:
         assert not db.exec(select(LogEntry).where(col(LogEntry.text).contains("outsider"))).all()
 

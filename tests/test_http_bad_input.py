@@ -119,3 +119,17 @@ def test_requests_without_a_good_signature_get_401_and_change_nothing(workspace,
     workspace.settle()
     assert not workspace.rows(Conversation)
     assert not workspace.slack.calls_to("response_url")
+
+
+def test_asking_for_the_log_form_of_an_area_without_a_conversation(workspace):
+    assert workspace.command("log Gedling").text == ""
+    [answer] = workspace.responses()
+    assert "Gedling has no Single Conversation yet" in answer["text"]
+    assert not workspace.slack.calls_to("views.open")
+
+
+def test_outsiders_asking_for_a_form_are_refused(workspace):
+    workspace.command("start", user=OUTSIDER)
+    [answer] = workspace.responses(user=OUTSIDER)
+    assert "Only the regional team" in answer["text"]
+    assert not workspace.slack.calls_to("views.open")
