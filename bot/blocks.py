@@ -13,6 +13,7 @@ from models.areas import AreaDirectory
 from models.conversations import ConversationView
 from models.stages import STAGES, stage_number
 from models.tables import ActionItem, Conversation, LogEntry
+from models.text import DETAILS_TEXT_MAX, LOG_TEXT_MAX
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_BLOCKS = 50  # Slack's limit for one message
@@ -209,8 +210,6 @@ def _modal(callback_id: str, title: str, blocks: list[dict], metadata: str = "",
 
 
 def _details_blocks(lead: str, contacts: str, first_meeting: date | None, notes: str) -> list[dict]:
-    from models.text import DETAILS_TEXT_MAX
-
     meeting = {"type": "datepicker"}
     if first_meeting:
         meeting["initial_date"] = first_meeting.isoformat()
@@ -259,8 +258,6 @@ def edit_modal(conversation: Conversation) -> dict:
 
 
 def log_modal(conversation: Conversation) -> dict:
-    from models.text import LOG_TEXT_MAX
-
     return _modal("log_entry", "Log update", [
         section(f"Log entry for *{escape(conversation.title)}*"),
         _input("text", "What happened", _text_input(True, "", LOG_TEXT_MAX)),

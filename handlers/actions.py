@@ -5,7 +5,12 @@ from slack_sdk import WebClient
 from bot import blocks
 from bot.services import Services
 from handlers.replies import NOT_TEAM, ephemeral, problem, thread_note
-from models.conversations import complete_action, conversation_titles, get_conversation, open_actions
+from models.conversations import (
+    complete_action,
+    conversation_titles,
+    get_conversation,
+    open_actions,
+)
 from models.errors import InputError, ServiceDown
 
 FORMS = {"card_log": blocks.log_modal, "card_stage": blocks.stage_modal, "card_edit": blocks.edit_modal}

@@ -13,11 +13,25 @@ from bot.services import Services
 from handlers.replies import NOT_TEAM, ephemeral, problem, thread_note
 from models import clock
 from models.commands import (
-    ActionRequest, LogRequest, StageRequest, parse_action, parse_log, parse_stage_request, split_command,
+    ActionRequest,
+    LogRequest,
+    StageRequest,
+    parse_action,
+    parse_log,
+    parse_stage_request,
+    split_command,
 )
 from models.conversations import (
-    Details, add_action, add_log_entry, conversation_titles, open_actions, require_conversation,
-    set_stage, stages_by_area, start_conversation, view_conversation,
+    Details,
+    add_action,
+    add_log_entry,
+    conversation_titles,
+    open_actions,
+    require_conversation,
+    set_stage,
+    stages_by_area,
+    start_conversation,
+    view_conversation,
 )
 from models.errors import InputError, ServiceDown
 from models.stages import STAGES

@@ -7,7 +7,12 @@ from bot.services import Services
 from handlers.replies import NOT_TEAM, thread_note
 from models.areas import AreaGroup
 from models.conversations import (
-    Details, add_log_entry, get_conversation, set_stage, start_conversation, update_details,
+    Details,
+    add_log_entry,
+    get_conversation,
+    set_stage,
+    start_conversation,
+    update_details,
 )
 from models.errors import InputError, ServiceDown
 from models.text import LOG_TEXT_MAX, check_text

@@ -11,7 +11,11 @@ from sqlmodel import col, select
 from bot import blocks
 from bot.services import Services
 from jobs import worker_services
-from models.conversations import get_conversation, unposted_conversation_ids, view_conversation
+from models.conversations import (
+    get_conversation,
+    unposted_conversation_ids,
+    view_conversation,
+)
 from models.tables import LogEntry
 
 LOCK_SECONDS = 120

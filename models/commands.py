@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from models.areas import AreaDirectory, AreaGroup
 from models.errors import InputError
-from models.stages import parse_stage
+from models.stages import parse_stage, stage_list
 from models.text import ACTION_TEXT_MAX, LOG_TEXT_MAX, check_text, parse_date
 
 # Slack sends a mention picked from the @ menu as <@U123|name> (or <@U123>).
@@ -49,8 +49,6 @@ def parse_log(directory: AreaDirectory, args: str) -> LogRequest:
 def parse_stage_request(directory: AreaDirectory, args: str) -> StageRequest:
     group, stage_text = directory.split_leading(args)
     if not stage_text:
-        from models.stages import stage_list
-
         raise InputError(f"Say which stage {group.name} has reached, e.g. `/sc stage {group.name} evidence`. "
                          f"The stages, in order: {stage_list()}.")
     return StageRequest(group, parse_stage(stage_text))

@@ -15,7 +15,14 @@ from jobs import worker_services
 from models.db import get_engine
 from models.migrate import upgrade
 from tests.services import free_port, redis_server, wait_until
-from tests.workspace import MEMBER, SECRET, STAFF, TEAM_CHANNEL, Workspace, assert_valid_block_kit
+from tests.workspace import (
+    MEMBER,
+    SECRET,
+    STAFF,
+    TEAM_CHANNEL,
+    Workspace,
+    assert_valid_block_kit,
+)
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@localhost:5432/test")
 CLEARED_TABLES = ["actionitem", "logentry", "conversationarea", "conversation", "slackevent"]
