@@ -3,6 +3,7 @@
 Every piece of user text goes through `escape`, so `<!channel>` typed into a
 log entry is shown, never acted on.
 """
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,8 +21,17 @@ MAX_BLOCKS = 50  # Slack's limit for one message
 MAX_OPTIONS = 100  # Slack's limit for one select menu
 
 
+# A person picked from Slack's @ menu arrives as <@U123|name>: a mention they meant to make.
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+
+
 def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text safe to show in mrkdwn: every &, < and > escaped except in @-menu mentions."""
+    parts = _USER_MENTION.split(text)
+    # split() alternates text and the captured user ids.
+    return "".join(f"<@{part}>" if odd else
+                   part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                   for odd, part in ((i % 2 == 1, p) for i, p in enumerate(parts)))
 
 
 _templates = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
@@ -108,21 +118,20 @@ def show_message(view: ConversationView) -> dict:
     blocks = card_blocks(view)
     blocks.append({"type": "divider"})
     if view.recent:
-        lines = [f"• {when(e.created_at)} <@{e.author_user_id}>: {escape(e.text)}" for e in view.recent]
+        lines = [f"• {when(e.created_at)} <@{e.author_user_id}>: {entry_text(e)}" for e in view.recent]
         blocks.append(section("*Recent log entries*\n" + "\n".join(lines)))
-    blocks.extend(action_blocks(view.open_actions, {}) if view.open_actions
+    blocks.extend(action_blocks(view.open_actions, {}, redraw=f"c{view.conversation.id}") if view.open_actions
                   else [section("*Open actions*: none.")])
     return message(f"Single Conversation: {view.conversation.title}", blocks)
 
 
 def log_entry_message(entry: LogEntry) -> dict:
-    text = escape(entry.text) if entry.kind in ("note", "start") else entry_text(entry)
-    body = f"<@{entry.author_user_id}> · {when(entry.created_at)}\n{text}"
+    body = f"<@{entry.author_user_id}> · {when(entry.created_at)}\n{entry_text(entry)}"
     return message(f"Log entry by <@{entry.author_user_id}>: {escape(entry.text)}", [section(body)])
 
 
 def entry_text(entry: LogEntry) -> str:
-    """Entries the bot wrote itself; only the user-typed part is escaped."""
+    """A log entry for mrkdwn; in the bot's own entries only the user-typed part is escaped."""
     if entry.kind == "stage":
         return f":arrow_right: *Stage*: {STAGES[entry.stage_from]} → *{STAGES[entry.stage_to]}*"
     if entry.kind == "action":
@@ -136,7 +145,9 @@ def entry_text(entry: LogEntry) -> str:
 
 # --- lists -------------------------------------------------------------------
 
-def action_blocks(actions: list[ActionItem], titles: dict[int, str]) -> list[dict]:
+def action_blocks(actions: list[ActionItem], titles: dict[int, str], redraw: str) -> list[dict]:
+    """Open actions with Done buttons; `redraw` names the list, so Done can draw it again:
+    "mine", "all", or "c<conversation id>" for a conversation's card."""
     blocks = [section("*Open actions*")]
     today = clock.today()
     for action in actions[: MAX_BLOCKS - 2]:
@@ -147,7 +158,7 @@ def action_blocks(actions: list[ActionItem], titles: dict[int, str]) -> list[dic
         blocks.append(section(
             f"{where}{escape(action.text)}\n<@{action.owner_user_id}>{due}",
             block_id=f"action-{action.id}",
-            accessory=button("Done", "action_done", str(action.id)),
+            accessory=button("Done", "action_done", f"{action.id}:{redraw}"),
         ))
     if len(actions) > MAX_BLOCKS - 2:
         blocks.append(section(f"…and {len(actions) - (MAX_BLOCKS - 2)} more."))
@@ -183,7 +194,8 @@ def areas_message(directory: AreaDirectory, begun: dict[str, Conversation], filt
 
 
 def help_message() -> dict:
-    return message("How to use /sc", [section(render_text("help.md.j2", stages=STAGES))])
+    # The help shows placeholders such as <area>, which mrkdwn would take for links.
+    return message("How to use /sc", [section(escape(render_text("help.md.j2", stages=STAGES)))])
 
 
 # --- modals ------------------------------------------------------------------

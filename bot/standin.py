@@ -42,7 +42,8 @@ class SlackStandIn:
         self.views: dict[str, dict] = {}
         self._faults: list[Fault] = []
         self._changed = threading.Condition()
-        self._ts = itertools.count(1)
+        self._ts = itertools.count(1)  # for view ids
+        self._last_ts = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -97,6 +98,11 @@ class SlackStandIn:
         with self._changed:
             self._faults.append(Fault(method, status, times, retry_after))
 
+    def remember(self, channel: str, message: dict) -> None:
+        """Hold a message posted before this stand-in started (the console's earlier sessions)."""
+        with self._changed:
+            self.messages[(channel, message["ts"])] = message
+
     def clear_faults(self) -> None:
         with self._changed:
             self._faults.clear()
@@ -128,7 +134,10 @@ class SlackStandIn:
             self._changed.notify_all()
 
     def _next_ts(self) -> str:
-        return f"{1262304000 + next(self._ts)}.000100"
+        # Slack's ts is the post time in microseconds; later messages always sort later.
+        with self._changed:
+            self._last_ts = max(self._last_ts + 1, int(time.time() * 1_000_000))
+            return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
     def answer(self, method: str, args: dict) -> dict:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)

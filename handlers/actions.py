@@ -4,13 +4,9 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.services import Services
+from handlers.commands import conversation_card, show_actions
 from handlers.replies import NOT_TEAM, ephemeral, problem, thread_note
-from models.conversations import (
-    complete_action,
-    conversation_titles,
-    get_conversation,
-    open_actions,
-)
+from models.conversations import complete_action, get_conversation
 from models.errors import InputError, ServiceDown
 
 FORMS = {"card_log": blocks.log_modal, "card_stage": blocks.stage_modal, "card_edit": blocks.edit_modal}
@@ -36,15 +32,15 @@ def register(app: App, services: Services) -> None:
             if not services.is_team_member(user):
                 respond(ephemeral({**blocks.message(NOT_TEAM), "replace_original": False}))
                 return
+            action_id, _, redraw = action["value"].partition(":")
             with services.session() as session:
-                item, changed = complete_action(session, int(action["value"]), user)
-                # Redraw the list the button was in, without the finished action.
-                remaining = open_actions(session, owner=user)
-                titles = conversation_titles(session, {a.conversation_id for a in remaining})
+                item, changed = complete_action(session, int(action_id), user)
             note = thread_note(services, item.conversation_id, f"action-{item.id}-done") if changed else ""
-            done = blocks.section(f":white_check_mark: Done: {blocks.escape(item.text)}{note}")
-            rest = blocks.action_blocks(remaining, titles) if remaining else [blocks.section("No open actions left.")]
-            respond({"replace_original": True, "text": f"Done: {item.text}", "blocks": [done, *rest]})
+            done = blocks.section(f":white_check_mark: Done: {blocks.escape(item.text)}.{note}")
+            # Draw again the reply the button was in, now without the finished action.
+            again = (conversation_card(services, int(redraw[1:])) if redraw.startswith("c")
+                     else show_actions(services, redraw, user))
+            respond({"replace_original": True, "text": f"Done: {item.text}", "blocks": [done, *again["blocks"]]})
         except (InputError, ServiceDown) as error:
             respond({**problem(error), "replace_original": False})
 

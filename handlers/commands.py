@@ -26,6 +26,7 @@ from models.conversations import (
     add_action,
     add_log_entry,
     conversation_titles,
+    get_conversation,
     open_actions,
     require_conversation,
     set_stage,
@@ -108,8 +109,14 @@ def show_conversation(services: Services, args: str, user: str) -> dict:
     directory = services.directory()
     group = directory.resolve(args)
     with services.session() as session:
-        conversation = require_conversation(session, group)
-        return blocks.show_message(view_conversation(session, directory, conversation))
+        conversation_id = require_conversation(session, group).id
+    return conversation_card(services, conversation_id)
+
+
+def conversation_card(services: Services, conversation_id: int) -> dict:
+    with services.session() as session:
+        conversation = get_conversation(session, conversation_id)
+        return blocks.show_message(view_conversation(session, services.directory(), conversation))
 
 
 def show_actions(services: Services, args: str, user: str) -> dict:
@@ -119,8 +126,9 @@ def show_actions(services: Services, args: str, user: str) -> dict:
         titles = conversation_titles(session, {a.conversation_id for a in actions})
     if not actions:
         whose = "The team has" if everyone else "You have"
-        return blocks.message(f"{whose} no open actions. `/sc action <area> <text>` adds one.")
-    return blocks.message(f"{len(actions)} open actions", blocks.action_blocks(actions, titles))
+        return blocks.message(f"{whose} no open actions. `/sc action &lt;area&gt; &lt;text&gt;` adds one.")
+    return blocks.message(f"{len(actions)} open actions",
+                          blocks.action_blocks(actions, titles, redraw="all" if everyone else "mine"))
 
 
 READS = {"help": show_help, "": show_help, "areas": show_areas, "show": show_conversation,

@@ -12,7 +12,7 @@ from bot.services import Services
 from models.errors import ServiceDown
 from models.events import claim_event
 
-MENTION_HELP = ("I keep the region's Single Conversations. Try `/sc help` for everything I can do, "
+MENTION_HELP = blocks.escape("I keep the region's Single Conversations. Try `/sc help` for everything I can do, "
                 "`/sc areas` for where each area stands, or `/sc show <area>` for one conversation.")
 
 

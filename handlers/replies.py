@@ -4,7 +4,7 @@ from bot.services import Services
 from jobs.threads import enqueue_sync
 from models.errors import InputError, ServiceDown
 
-NOT_TEAM = ("Only the regional team can change Single Conversations: members of the team channel "
+NOT_TEAM = escape("Only the regional team can change Single Conversations: members of the team channel "
             "or staff listed in the bot's settings. You can still read them: try `/sc show <area>`.")
 
 

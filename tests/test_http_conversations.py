@@ -168,3 +168,35 @@ def test_slack_failing_mid_thread_loses_nothing_and_posts_nothing_twice(workspac
     assert len(texts) == 3 and "One" in texts[1] and "Two" in texts[2]
     # Each message went up once: the card and three entries.
     assert len([c for c in workspace.slack.calls_to("chat.postMessage") if c.args["_status"] == 200]) == 4
+
+
+def test_people_picked_from_the_at_menu_stay_mentions(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.command("log Leicester Ask <@U0BOB|bob> about <!here> numbers")
+    workspace.responses(2)
+    workspace.run_jobs()
+    [card] = workspace.channel_messages()
+    entry = workspace.slack.thread(TEAM_CHANNEL, card["ts"])[1]["blocks"][0]["text"]["text"]
+    assert "Ask <@U0BOB> about &lt;!here&gt; numbers" in entry
+
+
+def test_done_in_a_shown_card_redraws_that_card(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.command("action Leicester Book the room")
+    workspace.command("action Leicester Send the figures <@U0OTHER|other>")
+    workspace.responses(3)
+    shown = workspace.command("show Leicester")
+    [first, _] = [b["accessory"] for b in shown.json["blocks"] if "accessory" in b]
+    workspace.press(first)
+    [redrawn] = [r for r in workspace.responses(4) if r.get("replace_original")]
+    said = str(redrawn["blocks"])
+    assert "Done: Book the room." in said
+    assert "Single Conversation: Leicester" in said and "Send the figures" in said
+    assert "Action for <@U0MEMBER>: Book the room" in said  # the log entry, with its mention intact
+
+
+def test_help_placeholders_are_escaped_for_mrkdwn(workspace):
+    said = workspace.command("help").message_text
+    assert "`/sc start &lt;area&gt;`" in said and "<area>" not in said
