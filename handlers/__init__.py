@@ -2,9 +2,9 @@
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, mentions, views
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, actions, views, events):
+    for module in (commands, actions, views, events, mentions):
         module.register(app, services)

@@ -5,6 +5,9 @@ acknowledgement too (a mistake is answered at once and nothing is written),
 then carried out by a lazy listener, which may call Slack and the database
 without holding up Slack's 3-second limit.
 """
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
@@ -37,7 +40,20 @@ from models.conversations import (
 from models.errors import InputError, ServiceDown
 from models.stages import STAGES
 
-WRITES = {"start", "log", "stage", "action"}
+
+@dataclass(frozen=True)
+class Write:
+    """A subcommand that changes something.
+
+    `parse` runs in the acknowledgement: it raises InputError for a mistake, or
+    returns None when the user gave nothing and `form` should ask instead.
+    `carry_out` runs in the lazy listener, for the team only, and returns the
+    reply. Other handler modules add their subcommands to READS and WRITES.
+    """
+
+    parse: Callable[[Services, str, str], object | None]
+    carry_out: Callable[[Services, object, str], str]
+    form: Callable[[Services, str, str], dict] | None = None
 
 
 def register(app: App, services: Services) -> None:
@@ -51,14 +67,17 @@ def register(app: App, services: Services) -> None:
             if name not in WRITES:
                 ack(ephemeral(unknown_command(name)))
                 return
-            request = parse_write(services, name, args, user)
+            request = WRITES[name].parse(services, args, user)
         except (InputError, ServiceDown) as error:
             ack(problem(error))
             return
         ack()
         if request is None:  # no details given: ask with a form
             try:
-                open_form(services, client, respond, body["trigger_id"], name, args, user)
+                if not services.is_team_member(user):
+                    respond(ephemeral(blocks.message(NOT_TEAM)))
+                    return
+                client.views_open(trigger_id=body["trigger_id"], view=WRITES[name].form(services, args, user))
             except (InputError, ServiceDown) as error:
                 respond(problem(error))
 
@@ -68,7 +87,7 @@ def register(app: App, services: Services) -> None:
             return
         user = body["user_id"]
         try:
-            request = parse_write(services, name, args, user)
+            request = WRITES[name].parse(services, args, user)
         except (InputError, ServiceDown):
             return  # already answered in the acknowledgement
         if request is None:
@@ -77,7 +96,7 @@ def register(app: App, services: Services) -> None:
             if not services.is_team_member(user):
                 respond(ephemeral(blocks.message(NOT_TEAM)))
                 return
-            respond(ephemeral(blocks.message(WRITERS[name](services, request, user))))
+            respond(ephemeral(blocks.message(WRITES[name].carry_out(services, request, user))))
         except (InputError, ServiceDown) as error:
             respond(problem(error))
 
@@ -137,21 +156,6 @@ READS = {"help": show_help, "": show_help, "areas": show_areas, "show": show_con
 
 # --- writes ----------------------------------------------------------------------
 
-def parse_write(services: Services, name: str, args: str, user: str):
-    """The checked request, or None when the user gave nothing and a form should ask."""
-    directory = services.directory()
-    if name == "start":
-        return directory.resolve(args) if args else None
-    if not args:
-        raise InputError(USAGE[name])
-    if name == "log":
-        request = parse_log(directory, args)
-        return request if request.text else None
-    if name == "stage":
-        return parse_stage_request(directory, args)
-    return parse_action(directory, args, user, clock.now())
-
-
 USAGE = {
     "log": "Which area, and what happened? For example `/sc log Leicester Met the housing team`.",
     "stage": "Which area, and which stage? For example `/sc stage Leicester evidence`.",
@@ -160,19 +164,40 @@ USAGE = {
 }
 
 
-def open_form(services: Services, client: WebClient, respond: Respond, trigger_id: str,
-              name: str, args: str, user: str) -> None:
-    """`/sc start` and `/sc log <area>` with nothing more open a form."""
-    if not services.is_team_member(user):
-        respond(ephemeral(blocks.message(NOT_TEAM)))
-        return
-    if name == "start":
-        view = blocks.start_modal(services.directory(), user)
-    else:
-        group = parse_log(services.directory(), args).group
-        with services.session() as session:
-            view = blocks.log_modal(require_conversation(session, group))
-    client.views_open(trigger_id=trigger_id, view=view)
+def needs_args(name: str, parse):
+    """A parser that explains the usage when nothing follows the subcommand."""
+    def checked(services: Services, args: str, user: str):
+        if not args:
+            raise InputError(USAGE[name])
+        return parse(services, args, user)
+    return checked
+
+
+def parse_start(services: Services, args: str, user: str):
+    return services.directory().resolve(args) if args else None
+
+
+def start_form(services: Services, args: str, user: str) -> dict:
+    return blocks.start_modal(services.directory(), user)
+
+
+def parse_log_request(services: Services, args: str, user: str) -> LogRequest | None:
+    request = parse_log(services.directory(), args)
+    return request if request.text else None
+
+
+def parse_stage_command(services: Services, args: str, user: str) -> StageRequest:
+    return parse_stage_request(services.directory(), args)
+
+
+def parse_action_command(services: Services, args: str, user: str) -> ActionRequest:
+    return parse_action(services.directory(), args, user, clock.now())
+
+
+def log_form(services: Services, args: str, user: str) -> dict:
+    group = parse_log(services.directory(), args).group
+    with services.session() as session:
+        return blocks.log_modal(require_conversation(session, group))
 
 
 def write_start(services: Services, group, user: str) -> str:
@@ -208,4 +233,9 @@ def write_action(services: Services, request: ActionRequest, user: str) -> str:
             f"{blocks.escape(action.text)}." + thread_note(services, conversation.id, f"action-{action.id}"))
 
 
-WRITERS = {"start": write_start, "log": write_log, "stage": write_stage, "action": write_action}
+WRITES: dict[str, Write] = {
+    "start": Write(parse_start, write_start, start_form),
+    "log": Write(needs_args("log", parse_log_request), write_log, log_form),
+    "stage": Write(needs_args("stage", parse_stage_command), write_stage),
+    "action": Write(needs_args("action", parse_action_command), write_action),
+}

@@ -5,15 +5,11 @@ event id is claimed in the database before the event is handled, so a retry of
 one already taken is acknowledged and dropped, while a retry whose first
 delivery never arrived is handled as new.
 """
-from slack_bolt import App, BoltResponse, Say
+from slack_bolt import App, BoltResponse
 
-from bot import blocks
 from bot.services import Services
 from models.errors import ServiceDown
 from models.events import claim_event
-
-MENTION_HELP = blocks.escape("I keep the region's Single Conversations. Try `/sc help` for everything I can do, "
-                "`/sc areas` for where each area stands, or `/sc show <area>` for one conversation.")
 
 
 def register(app: App, services: Services) -> None:
@@ -32,11 +28,6 @@ def register(app: App, services: Services) -> None:
         if not first:
             return BoltResponse(status=200, body="")
         return next()
-
-    @app.event("app_mention")
-    def answer_mention(event: dict, say: Say) -> None:
-        say(text=MENTION_HELP, blocks=[blocks.section(MENTION_HELP)],
-            thread_ts=event.get("thread_ts") or event["ts"])
 
     @app.event("member_joined_channel")
     @app.event("member_left_channel")
