@@ -40,6 +40,7 @@ class SlackStandIn:
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], dict] = {}
         self.views: dict[str, dict] = {}
+        self.files: dict[str, dict] = {}  # file id -> name, title, content, where it was shared
         self._faults: list[Fault] = []
         self._changed = threading.Condition()
         self._ts = itertools.count(1)  # for view ids
@@ -118,6 +119,7 @@ class SlackStandIn:
             self.calls.clear()
             self.messages.clear()
             self.views.clear()
+            self.files.clear()
             self._faults.clear()
 
     # --- answering -----------------------------------------------------------
@@ -212,6 +214,49 @@ class SlackStandIn:
         return {"ok": True, "user": {"id": user, "name": self.users[user],
                                      "real_name": self.users[user], "deleted": False}}
 
+    # Slack's upload flow: ask for an upload URL, send the bytes there, then complete the upload.
+    def _api_files_getUploadURLExternal(self, args):
+        if not args.get("filename") or not int(args.get("length") or 0):
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts):08d}"
+        with self._changed:
+            self.files[file_id] = {"id": file_id, "name": args["filename"], "length": int(args["length"]),
+                                   "content": None, "shared": None}
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, content: bytes) -> bool:
+        with self._changed:
+            if file_id not in self.files:
+                return False
+            self.files[file_id]["content"] = content
+            return True
+
+    def _api_files_completeUploadExternal(self, args):
+        uploads = _json_arg(args.get("files")) or []
+        with self._changed:
+            if not uploads or any(self.files.get(u.get("id"), {}).get("content") is None for u in uploads):
+                return {"ok": False, "error": "file_not_found"}
+            done = []
+            for upload in uploads:
+                stored = self.files[upload["id"]]
+                stored.update(title=upload.get("title") or stored["name"],
+                              shared={"channel": args.get("channel_id"), "thread_ts": args.get("thread_ts")})
+                done.append({"id": stored["id"], "name": stored["name"], "title": stored["title"]})
+        channel = args.get("channel_id") or args.get("channels")
+        if channel:
+            ts = self._next_ts()
+            with self._changed:
+                self.messages[(channel, ts)] = {
+                    "type": "message", "user": BOT_USER, "ts": ts, "thread_ts": args.get("thread_ts"),
+                    "text": args.get("initial_comment", ""), "blocks": [], "files": done}
+        return {"ok": True, "files": done}
+
+    def _api_files_info(self, args):
+        stored = self.files.get(args.get("file", ""))
+        if stored is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": {"id": stored["id"], "name": stored["name"], "title": stored.get("title")}}
+
     def _handler_class(self):
         standin = self
 
@@ -248,7 +293,14 @@ class SlackStandIn:
 
             def do_POST(self):
                 path = urlparse(self.path).path
-                args = self._args()
+                args = {} if path.startswith("/upload/") else self._args()
+                if path.startswith("/upload/"):
+                    file_id = path.rsplit("/", 1)[-1]
+                    length = int(self.headers.get("Content-Length") or 0)
+                    stored = standin._receive_upload(file_id, self.rfile.read(length) if length else b"")
+                    standin._record("file_upload", {"file_id": file_id})
+                    self._reply(200 if stored else 404, "OK" if stored else "not found")
+                    return
                 if path.startswith("/respond/"):
                     standin._record("response_url", {**args, "key": path.rsplit("/", 1)[-1]})
                     self._reply(200, "ok")

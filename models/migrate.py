@@ -24,6 +24,6 @@ def upgrade(database_url: str) -> int:
     """
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(database_url), "head")
+    command.upgrade(alembic_config(database_url), "heads")
     with session_scope(get_engine(database_url)) as session:
         return seed_areas(session)
