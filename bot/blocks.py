@@ -283,3 +283,23 @@ def stage_modal(conversation: Conversation) -> dict:
         section(f"*{escape(conversation.title)}* is at *{STAGES[conversation.stage]}*."),
         _input("stage", "Stage", {"type": "static_select", "options": options, "initial_option": current}),
     ], metadata=str(conversation.id))
+
+
+def settings_modal(current) -> dict:
+    """The managers' form for the reminder settings (a models.reminders.ReminderSettings)."""
+    days = [{"text": plain(d.capitalize()), "value": d}
+            for d in ("monday", "tuesday", "wednesday", "thursday", "friday")]
+    channel = {"type": "channels_select"}
+    if current.digest_channel:
+        channel["initial_channel"] = current.digest_channel
+    return _modal("reminder_settings", "Reminder settings", [
+        _input("digest_day", "Weekly digest: day", {"type": "static_select", "options": days,
+                                                    "initial_option": days[min(current.digest_weekday, 4)]}),
+        _input("digest_time", "Weekly digest: time", {"type": "timepicker",
+                                                      "initial_time": current.digest_time.strftime("%H:%M")}),
+        _input("digest_channel", "Channel for the digest and countdown", channel),
+        _input("stale_days", "Nudge leads when a conversation is quiet for (days)",
+               _text_input(False, str(current.stale_days), 3)),
+        _input("target_date", "Target date: every area begun by", {
+            "type": "datepicker", "initial_date": current.target_date.isoformat()}),
+    ])

@@ -50,6 +50,20 @@ def worker(args) -> None:
                                                     logging_level="INFO")
 
 
+def clock(args) -> None:
+    from bot.clock import run_clock, tick
+    from jobs import worker_services
+    from models import clock as app_clock
+
+    services = worker_services()
+    if args.run_at:
+        instant = app_clock.parse_instant(args.run_at)
+        keys = tick(services, instant)
+        print(f"As of {instant:%a %-d %b %Y %H:%M %Z}: queued {len(keys)}." + "".join(f"\n  {k}" for k in keys))
+        return
+    run_clock(services)
+
+
 def console(args) -> None:
     from bot.console import run_console
 
@@ -77,7 +91,7 @@ def areas(args) -> None:
 
 
 def run(args) -> None:
-    """The main job: the console without Slack tokens; otherwise web, worker (and clock) under honcho."""
+    """The main job: the console without Slack tokens; otherwise web, worker and clock under honcho."""
     settings = get_settings()
     db(args)
     if not settings.has_slack_tokens:
@@ -85,7 +99,7 @@ def run(args) -> None:
         console(argparse.Namespace(user=args.user))
         return
     honcho = shutil.which("honcho") or "honcho"
-    os.execvp(honcho, [honcho, "start", "-f", "Procfile", "web", "worker"])
+    os.execvp(honcho, [honcho, "start", "-f", "Procfile", "web", "worker", "clock"])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -107,6 +121,11 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("worker", help="run an RQ worker on the bot's queues")
     p.add_argument("--burst", action="store_true", help="drain the queues, then exit")
     p.set_defaults(func=worker)
+
+    p = commands.add_parser("clock", help="queue reminders, digests and nudges as they fall due")
+    p.add_argument("--run-at", metavar="INSTANT",
+                   help="queue once what is due at INSTANT (ISO 8601, e.g. 2011-01-10T09:00) and exit")
+    p.set_defaults(func=clock)
 
     p = commands.add_parser("console", help="try the bot offline: type /sc lines as a chosen user")
     p.add_argument("--user", default="alice", help="who you are in the console (default: alice)")

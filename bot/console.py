@@ -27,9 +27,11 @@ from sqlmodel import col, select
 
 from bot import blocks, slack_payloads
 from bot.app import create_app
-from bot.services import redis_url
+from bot.clock import tick
+from bot.services import Services, redis_url
 from bot.settings import Settings
 from bot.standin import BOT_USER, SlackStandIn
+from models import clock
 from models.areas import load_directory
 from models.conversations import view_conversation
 from models.db import get_engine, session_scope
@@ -55,6 +57,7 @@ Console lines:
   3, press 3      press the button numbered [3]
   /user NAME      become someone else (who joins {CHANNEL_NAME})
   /leave, /join   take yourself out of, or back into, {CHANNEL_NAME}
+  /time INSTANT   move the clock (e.g. /time 2011-01-10T09:00) and send what falls due
   /help           this list
   /quit           leave (end of input and Ctrl-C do too)
 Type /sc help for the bot's commands."""
@@ -76,6 +79,8 @@ def run_console(settings: Settings, user_name: str = "alice",
             "slack_api_url": standin.api_url, "sc_team_channel": channel,
             "redis_url": redis_url(settings),
             "sc_membership_ttl": 0,  # so that /leave and /join take effect at once
+            # Without SC_MANAGERS the console's first user is a manager, to try /sc settings.
+            "sc_managers": settings.sc_managers or user_id(user_name),
         })
         restore_cards(standin, console_settings)
         worker = start_worker(console_settings)
@@ -167,6 +172,7 @@ class Console:
         self.standin = standin
         self.worker = worker
         self.app = create_app(settings)
+        self.services = Services(settings)  # for the clock's ticks
         self.queue = Queue("slack", connection=redis.Redis.from_url(settings.redis_url))
         self.stdin, self.stdout = stdin, stdout
         self.interactive = stdin is sys.stdin and stdin.isatty()
@@ -213,10 +219,32 @@ class Console:
         elif command == "/join":
             self.standin.members.add(self.user_id)
             self.say(f"@{self.user} joined {CHANNEL_NAME}.")
+        elif command == "/time":
+            self.move_clock(rest)
         elif command == "/help":
             self.say(HELP)
         elif line:
             self.say(HINT)
+
+    def move_clock(self, text: str) -> None:
+        """/time INSTANT: the bot's clock moves there, and what falls due then is sent."""
+        if not text:
+            self.say(f"It is {clock.now():%a %-d %b %Y %H:%M}. /time 2011-01-10T09:00 moves the clock.")
+            return
+        try:
+            instant = clock.parse_instant(text.replace(" ", "T", 1))
+        except ValueError:
+            self.say("Give an instant as YYYY-MM-DDTHH:MM, e.g. /time 2011-01-10T09:00.")
+            return
+        clock.pin(instant)
+        self.say(f"  (the clock is now {instant:%a %-d %b %Y %H:%M})")
+        self.batch = []
+        tick(self.services, instant)
+        self.settle()
+        self.show_new_calls()
+        if self.batch:
+            self.buttons = self.batch
+        self.say()
 
     def read(self, prompt: str) -> str:
         if self.interactive:
@@ -442,7 +470,11 @@ class Console:
         return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
     def channel_name(self, channel: str) -> str:
-        return CHANNEL_NAME if channel == self.settings.sc_team_channel else f"#{channel}"
+        if channel == self.settings.sc_team_channel:
+            return CHANNEL_NAME
+        if channel[0] in "UWD":  # posted to a person: the app's direct messages with them
+            return f"direct message to @{self.name_of('U' + channel[1:])}"
+        return f"#{channel}"
 
     # --- forms -----------------------------------------------------------------
     def fill_form(self, view: dict) -> None:
@@ -519,6 +551,10 @@ class Console:
             return self.user_field(element)
         if kind == "datepicker":
             return self.date_field(element)
+        if kind == "timepicker":
+            return self.time_field(element)
+        if kind == "channels_select":
+            return self.channel_field(element)
         self.say(f"  The console can't fill in a {kind} field.")
         raise FormClosed
 
@@ -587,6 +623,32 @@ class Console:
         initial = element.get("initial_date")
         return Field(read, {"type": "datepicker", "selected_date": None},
                      read(initial) if initial else None, initial or "", "YYYY-MM-DD")
+
+
+    def time_field(self, element: dict) -> Field:
+        def read(answer: str) -> dict:
+            try:
+                time.strptime(answer, "%H:%M")
+            except ValueError:
+                raise ValueError("Type a time as HH:MM, e.g. 09:00.") from None
+            return {"type": "timepicker", "selected_time": answer.zfill(5)}
+
+        initial = element.get("initial_time")
+        return Field(read, {"type": "timepicker", "selected_time": None},
+                     read(initial) if initial else None, initial or "", "HH:MM")
+
+    def channel_field(self, element: dict) -> Field:
+        def read(answer: str) -> dict:
+            name = answer.removeprefix("#")
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+                raise ValueError("Type a channel, e.g. #single-conversations.")
+            team = name == CHANNEL_NAME.removeprefix("#") or name == self.settings.sc_team_channel
+            return {"type": "channels_select", "selected_channel": self.settings.sc_team_channel if team else name}
+
+        initial = element.get("initial_channel")
+        return Field(read, {"type": "channels_select", "selected_channel": None},
+                     {"type": "channels_select", "selected_channel": initial} if initial else None,
+                     self.channel_name(initial) if initial else "", "a channel")
 
 
 def decoded(args: dict) -> dict:

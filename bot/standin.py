@@ -36,6 +36,7 @@ class SlackStandIn:
         self.team_channel = team_channel
         self.members = members if members is not None else set()
         self.users = users or {}  # user id -> display name
+        self.departed: set[str] = set()  # users who have left the workspace
         self.token_prefix = token_prefix
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], dict] = {}
@@ -107,6 +108,7 @@ class SlackStandIn:
     def clear_faults(self) -> None:
         with self._changed:
             self._faults.clear()
+            self.departed.clear()
 
     def thread(self, channel: str, thread_ts: str) -> list[dict]:
         """The replies in a thread, oldest first."""
@@ -157,6 +159,11 @@ class SlackStandIn:
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
+        if channel[0] in "UW":
+            # Posting to a user id lands in the app's direct messages with them.
+            if channel in self.departed:
+                return {"ok": False, "error": "user_disabled"}
+            channel = "D" + channel[1:]
         if args.get("thread_ts") and (channel, args["thread_ts"]) not in self.messages:
             return {"ok": False, "error": "thread_not_found"}
         ts = self._next_ts()

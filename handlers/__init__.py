@@ -2,9 +2,9 @@
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, events, mentions, views
+from handlers import actions, commands, events, mentions, reminders, views
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, actions, views, events, mentions):
+    for module in (commands, actions, views, events, mentions, reminders):
         module.register(app, services)

@@ -48,12 +48,18 @@ class Write:
     `parse` runs in the acknowledgement: it raises InputError for a mistake, or
     returns None when the user gave nothing and `form` should ask instead.
     `carry_out` runs in the lazy listener, for the team only, and returns the
-    reply. Other handler modules add their subcommands to READS and WRITES.
+    reply (text, or a message with blocks). Other handler modules add their
+    subcommands to READS and WRITES.
     """
 
     parse: Callable[[Services, str, str], object | None]
-    carry_out: Callable[[Services, object, str], str]
+    carry_out: Callable[[Services, object, str], str | dict] | None
     form: Callable[[Services, str, str], dict] | None = None
+
+
+def form_only(form: Callable[[Services, str, str], dict]) -> Write:
+    """A subcommand that always opens a form (its submission does the writing)."""
+    return Write(lambda services, args, user: None, None, form)
 
 
 def register(app: App, services: Services) -> None:
@@ -96,7 +102,8 @@ def register(app: App, services: Services) -> None:
             if not services.is_team_member(user):
                 respond(ephemeral(blocks.message(NOT_TEAM)))
                 return
-            respond(ephemeral(blocks.message(WRITES[name].carry_out(services, request, user))))
+            reply = WRITES[name].carry_out(services, request, user)
+            respond(ephemeral(reply if isinstance(reply, dict) else blocks.message(reply)))
         except (InputError, ServiceDown) as error:
             respond(problem(error))
 

@@ -16,6 +16,12 @@ def configure(tz_name: str, pinned: str = "") -> None:
     _pinned = parse_instant(pinned) if pinned else None
 
 
+def pin(instant: datetime | None) -> None:
+    """Move the clock to `instant` (the console's /time); None lets it run again."""
+    global _pinned
+    _pinned = instant
+
+
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 instant; one without an offset is read in the team's timezone."""
     instant = datetime.fromisoformat(text.strip())

@@ -79,3 +79,42 @@ class SlackEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True)
     received_at: datetime
+
+
+# --- reminders
+
+
+class Reminder(SQLModel, table=True):
+    """A personal reminder, sent by direct message; `repeat` makes it weekly."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(index=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    text: str
+    due_at: datetime = Field(index=True)  # the next time it is due
+    repeat: str = ""  # "" or "weekly"; a weekly reminder keeps due_at's weekday and time
+    created_at: datetime
+    closed_at: datetime | None = None  # cancelled, done, or (a one-off) sent
+    closed_how: str = ""  # "cancelled", "done" or "sent"
+
+
+class Delivery(SQLModel, table=True):
+    """A reminder, digest, nudge or countdown that was sent, under a key naming what and for when.
+
+    The key is written in the same breath as the send, so a restarted clock,
+    a second clock, or a retried job never sends the same thing twice.
+    """
+
+    key: str = Field(primary_key=True)  # e.g. digest:2011-01-10T09:00, nudge:U1:2011-01-10
+    sent_at: datetime
+    channel: str = ""
+    ts: str = ""
+
+
+class BotSetting(SQLModel, table=True):
+    """A setting managers changed in Slack (/sc settings), overriding the environment's default."""
+
+    key: str = Field(primary_key=True)
+    value: str
+    changed_by: str
+    changed_at: datetime

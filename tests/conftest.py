@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -16,6 +17,7 @@ from models.db import get_engine
 from models.migrate import upgrade
 from tests.services import free_port, redis_server, wait_until
 from tests.workspace import (
+    MANAGER,
     MEMBER,
     SECRET,
     STAFF,
@@ -25,7 +27,7 @@ from tests.workspace import (
 )
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@localhost:5432/test")
-CLEARED_TABLES = ["actionitem", "logentry", "conversationarea", "conversation", "slackevent"]
+CLEARED_TABLES = ["reminder", "delivery", "botsetting", "actionitem", "logentry", "conversationarea", "conversation", "slackevent"]
 
 
 @pytest.fixture(scope="session")
@@ -50,18 +52,28 @@ def postgres_reachable() -> bool:
         return False
 
 
-def fresh_database(kind: str, folder) -> str:
+@contextmanager
+def fresh_database(kind: str, folder):
+    """An empty database; on PostgreSQL one of its own, so that test runs side by side don't meet."""
     if kind == "sqlite":
-        return f"sqlite:///{folder / 'scbot.sqlite3'}"
+        yield f"sqlite:///{folder / 'scbot.sqlite3'}"
+        return
     if not postgres_reachable():
         if os.environ.get("SC_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is required (SC_REQUIRE_POSTGRES) but {POSTGRES_URL} does not answer")
         pytest.skip(f"PostgreSQL at {POSTGRES_URL} does not answer")
-    url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    with get_engine(url).begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    return url
+    name = f"scbot_test_{os.getpid()}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    base, _, _ = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1).rpartition("/")
+    url = f"{base}/{name}"
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @dataclass
@@ -76,7 +88,7 @@ def bot_environment(database_url: str, redis_url: str, slack: SlackStandIn, data
     return {
         "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SC_DATA_DIR": str(data_dir),
-        "SC_TEAM_CHANNEL": TEAM_CHANNEL, "SC_STAFF": STAFF, "SC_MEMBERSHIP_TTL": "0",
+        "SC_TEAM_CHANNEL": TEAM_CHANNEL, "SC_STAFF": STAFF, "SC_MANAGERS": MANAGER, "SC_MEMBERSHIP_TTL": "0",
         "SC_TIMEZONE": "Europe/London",
     }
 
@@ -109,18 +121,18 @@ def wait_healthy(base_url: str, process: subprocess.Popen, expect_status: int = 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request, tmp_path_factory, redis_server_url, slack):
     folder = tmp_path_factory.mktemp(request.param)
-    database_url = fresh_database(request.param, folder)
-    upgrade(database_url)
-    env = bot_environment(database_url, redis_server_url, slack, folder)
-    port = free_port()
-    process = serve(env, port, folder / "server.log")
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base_url, process)
-        yield Backend(request.param, database_url, base_url, env)
-    finally:
-        process.terminate()
-        process.wait(15)
+    with fresh_database(request.param, folder) as database_url:
+        upgrade(database_url)
+        env = bot_environment(database_url, redis_server_url, slack, folder)
+        port = free_port()
+        process = serve(env, port, folder / "server.log")
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(base_url, process)
+            yield Backend(request.param, database_url, base_url, env)
+        finally:
+            process.terminate()
+            process.wait(15)
 
 
 @pytest.fixture

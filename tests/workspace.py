@@ -19,6 +19,7 @@ TEAM_CHANNEL = "C0TEAM"
 MEMBER = "U0MEMBER"  # in the team channel
 STAFF = "U0STAFF"  # listed in SC_STAFF, not in the channel
 OUTSIDER = "U0OUTSIDE"  # neither
+MANAGER = "U0BOSS"  # in SC_MANAGERS
 
 
 @dataclass

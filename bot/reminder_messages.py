@@ -1,0 +1,78 @@
+"""What reminders look like in Slack: the digest, countdowns, nudges and personal reminders."""
+from datetime import datetime
+
+from bot.blocks import button, day, escape, message, section, when
+from models.reminders import Digest, Nudge, Reminder
+
+
+def _stamp(instant: datetime) -> str:
+    return f"{instant:%A %-d %B %Y, %H:%M}"
+
+
+def digest_message(d: Digest) -> dict:
+    share = d.begun / d.total if d.total else 0
+    lines = [f"*{d.begun} of {d.total} areas have begun their Single Conversation* ({share:.0%})."]
+    if d.pace_needed is None:
+        lines.append("The target date has passed.")
+    else:
+        lines.append(f"*{d.days_to_target} days* to the target. Pace needed: *{d.pace_needed:.1f} areas a week*; "
+                     f"pace so far: {d.pace_so_far:.1f} a week.")
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Weekly Single Conversation digest"}},
+              {"type": "context", "elements": [{"type": "mrkdwn", "text": f"As of {_stamp(d.as_of)}"}]},
+              section("\n".join(lines))]
+    moved = "\n".join(f"• *{escape(title)}*: {escape(text)}" for title, text in d.moved) or "Nothing moved."
+    blocks.append(section(f"*This week*\n{moved}"))
+    if d.not_begun:
+        waiting = "\n".join(f"• {escape(hma)}: {escape(', '.join(names))}" for hma, names in d.not_begun.items())
+        blocks.append(section(f"*Not yet begun*\n{waiting}"))
+    else:
+        blocks.append(section("*Every area has begun.* :tada:"))
+    return message(f"Digest: {d.begun} of {d.total} areas begun, {d.days_to_target} days to the target", blocks)
+
+
+def countdown_message(days: int, target: str, begun: int, total: int) -> dict:
+    text = (f":hourglass_flowing_sand: *{days} days* to the target ({target}): {begun} of {total} areas "
+            f"have begun, {total - begun} to go.")
+    return message(f"{days} days to the target: {begun} of {total} areas begun", [section(text)])
+
+
+def nudge_message(nudge: Nudge, stale_days: int, fallback_for: str = "") -> dict:
+    lines = []
+    if fallback_for:
+        lines.append(f"_For <@{fallback_for}>, whom I could not reach directly._")
+    if nudge.actions:
+        lines.append("*Actions due*")
+        lines += [f"• {escape(a.text)} (due {day(a.due_on)})" for a in nudge.actions]
+    if nudge.quiet:
+        lines.append(f"*Quiet for over {stale_days} days*")
+        lines += [f"• {escape(c.title)}: last entry {when(c.last_activity_at)}. `/sc log {escape(c.title)} ...`"
+                  for c in nudge.quiet]
+    count = len(nudge.actions) + len(nudge.quiet)
+    return message(f"Good morning: {count} thing(s) to look at in your Single Conversations", [section("\n".join(lines))])
+
+
+def reminder_message(reminder: Reminder, title: str, link: str, fallback_for: str = "") -> dict:
+    where = f"<{link}|{escape(title)}>" if link else f"*{escape(title)}*"
+    head = f"_For <@{fallback_for}>, whom I could not reach directly._\n" if fallback_for else ""
+    every = " (every week)" if reminder.repeat else ""
+    text = f"{head}:alarm_clock: Reminder{every} about {where}: {escape(reminder.text)}"
+    value = str(reminder.id)
+    return message(f"Reminder: {reminder.text}", [
+        section(text),
+        {"type": "actions", "elements": [button("Snooze 1 hour", "reminder_snooze", value),
+                                         button("Done", "reminder_done", value, "primary")]},
+    ])
+
+
+def reminders_list(reminders: list[Reminder], titles: dict[int, str]) -> dict:
+    if not reminders:
+        return message("You have no reminders. `/sc remind Leicester tomorrow 9am Call the housing officer` sets one.")
+    blocks = [section("*Your reminders*")]
+    for reminder in reminders[:48]:
+        every = ", every week" if reminder.repeat else ""
+        blocks.append(section(
+            f"{when(reminder.due_at)}{every} · *{escape(titles.get(reminder.conversation_id, ''))}*: "
+            f"{escape(reminder.text)}",
+            accessory=button("Cancel", "reminder_cancel", str(reminder.id)),
+        ))
+    return message(f"{len(reminders)} reminders", blocks)

@@ -1,0 +1,109 @@
+"""Sending what the clock found due. Each job carries the instant it was due for.
+
+Exactly once: a Redis lock per delivery key keeps two workers apart, the
+Delivery table is checked before sending and written right after, and the
+clock never queues a key that is already sent or still pending.
+"""
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError
+
+from bot import reminder_messages
+from bot.services import Services
+from jobs import worker_services
+from models.conversations import get_conversation
+from models.reminders import (
+    ReminderSettings,
+    after_sending,
+    digest,
+    nudges,
+    record_sent,
+    reminder_key,
+    was_sent,
+)
+from models.tables import Reminder
+
+# Slack's answers when a person can no longer be messaged (left the workspace).
+UNREACHABLE = {"user_not_found", "user_disabled", "account_inactive", "channel_not_found", "cannot_dm_bot",
+               "user_not_visible"}
+LOCK_SECONDS = 300
+
+
+def reminder_settings(services: Services, session) -> ReminderSettings:
+    return ReminderSettings.load(session, services.settings.sc_team_channel, services.settings.sc_target_date)
+
+
+def _deliver(services: Services, key: str, channel: str, body: dict, fallback=None, on_sent=None) -> str:
+    """Send `body` to `channel` once for `key`; `fallback()` gives (channel, body) if the person is gone."""
+    with services.redis.lock(f"scbot:delivery:{key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+        with services.session() as session:
+            if was_sent(session, key):
+                return "already sent"
+        try:
+            reply = services.client.chat_postMessage(channel=channel, **body)
+        except SlackApiError as error:
+            if fallback is None or error.response.get("error") not in UNREACHABLE:
+                raise  # passing faults (429s beyond the client's own waits, 5xx) fail the job; RQ retries it
+            channel, body = fallback()
+            reply = services.client.chat_postMessage(channel=channel, **body)
+        with services.session() as session:
+            record_sent(session, key, reply["channel"], reply["ts"])
+            if on_sent is not None:
+                on_sent(session)
+        return f"sent to {reply['channel']}"
+
+
+def send_digest(slot: str) -> str:
+    services = worker_services()
+    as_of = datetime.fromisoformat(slot)
+    with services.session() as session:
+        settings = reminder_settings(services, session)
+        body = reminder_messages.digest_message(digest(session, services.directory(), settings, as_of))
+    return _deliver(services, f"digest:{slot}", settings.digest_channel, body)
+
+
+def send_countdown(days: int, slot: str) -> str:
+    services = worker_services()
+    with services.session() as session:
+        settings = reminder_settings(services, session)
+        figures = digest(session, services.directory(), settings, datetime.fromisoformat(slot))
+    body = reminder_messages.countdown_message(days, f"{settings.target_date:%-d %B %Y}", figures.begun, figures.total)
+    return _deliver(services, f"countdown:{settings.target_date}:{days}", settings.digest_channel, body)
+
+
+def send_nudge(user: str, slot: str) -> str:
+    services = worker_services()
+    instant = datetime.fromisoformat(slot)
+    with services.session() as session:
+        settings = reminder_settings(services, session)
+        nudge = nudges(session, settings, instant).get(user)
+    if nudge is None:
+        return "nothing to nudge about any more"
+    body = reminder_messages.nudge_message(nudge, settings.stale_days)
+
+    def to_channel():
+        return settings.digest_channel, reminder_messages.nudge_message(nudge, settings.stale_days, fallback_for=user)
+
+    return _deliver(services, f"nudge:{user}:{instant.date()}", user, body, fallback=to_channel)
+
+
+def send_reminder(reminder_id: int, due: str) -> str:
+    services = worker_services()
+    with services.session() as session:
+        reminder = session.get(Reminder, reminder_id)
+        if reminder is None or reminder.closed_at is not None or reminder.due_at.isoformat() != due:
+            return "cancelled, done or moved since it was due"
+        conversation = get_conversation(session, reminder.conversation_id)
+        settings = reminder_settings(services, session)
+        key = reminder_key(reminder)
+    body = reminder_messages.reminder_message(reminder, conversation.title, conversation.card_url)
+
+    def to_channel():
+        return settings.digest_channel, reminder_messages.reminder_message(
+            reminder, conversation.title, conversation.card_url, fallback_for=reminder.user_id)
+
+    def move_on(session):
+        stored = session.get(Reminder, reminder_id)
+        after_sending(session, stored)
+
+    return _deliver(services, key, reminder.user_id, body, fallback=to_channel, on_sent=move_on)

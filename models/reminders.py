@@ -1,0 +1,312 @@
+"""Reminders toward the target date: what is due at an instant, and personal reminders.
+
+The clock asks `due_at(instant)` what to send; each item carries a key naming
+what it is and the instant it was due for. A Delivery row under that key is
+written when it is sent, so asking again, from a second clock or after a
+restart, finds nothing more to send.
+"""
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import dateparser
+import holidays
+from sqlmodel import Session, col, select
+
+from models import clock
+from models.areas import AreaDirectory
+from models.errors import InputError, NotFound
+from models.tables import (
+    ActionItem,
+    BotSetting,
+    Conversation,
+    ConversationArea,
+    Delivery,
+    LogEntry,
+    Reminder,
+)
+from models.text import check_text
+
+# A run missed by up to this long (a clock down over a weekend) still happens, once.
+GRACE = timedelta(hours=72)
+NUDGE_TIME = time(9, 0)
+DEFAULT_TIME = time(9, 0)  # a day named without a time of day
+COUNTDOWN_DAYS = (90, 60, 30, 14, 7)
+REMINDER_TEXT_MAX = 1000
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WHEN_EXAMPLES = ("`tomorrow 9am`, `in 3 days`, `in 2 hours`, `friday 2pm`, `2011-01-10 14:00` "
+                 "or `every monday 9:00`")
+_TIME_OF_DAY = re.compile(r"(?i)\b\d{1,2}(:\d{2})?\s*(am|pm)\b|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidnight\b")
+_FROM_NOW = re.compile(r"(?i)^in\s+\d+\s+(minute|hour|day|week)s?$")
+_EVERY = re.compile(r"(?i)^every\s+(" + "|".join(WEEKDAYS) + r")s?(?:\s+(?:at\s+)?(.+))?$")
+
+
+# --- the team's reminder settings ------------------------------------------------
+
+@dataclass
+class ReminderSettings:
+    digest_weekday: int  # 0 is Monday
+    digest_time: time
+    digest_channel: str
+    stale_days: int
+    target_date: date
+
+    @classmethod
+    def load(cls, session: Session, team_channel: str, target_date: date) -> "ReminderSettings":
+        """The environment's defaults, overridden by what managers set in Slack."""
+        stored = {s.key: s.value for s in session.exec(select(BotSetting))}
+        return cls(
+            digest_weekday=int(stored.get("digest_weekday", 0)),
+            digest_time=time.fromisoformat(stored.get("digest_time", "09:00")),
+            digest_channel=stored.get("digest_channel", team_channel),
+            stale_days=int(stored.get("stale_days", 21)),
+            target_date=date.fromisoformat(stored.get("target_date", target_date.isoformat())),
+        )
+
+    def save(self, session: Session, user: str) -> None:
+        if not 1 <= self.stale_days <= 365:
+            raise InputError("The quiet-conversation threshold must be between 1 and 365 days.")
+        values = {"digest_weekday": str(self.digest_weekday), "digest_time": self.digest_time.strftime("%H:%M"),
+                  "digest_channel": self.digest_channel, "stale_days": str(self.stale_days),
+                  "target_date": self.target_date.isoformat()}
+        for key, value in values.items():
+            session.merge(BotSetting(key=key, value=value, changed_by=user, changed_at=clock.now()))
+
+
+# --- what is due -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Due:
+    """Something to send: `key` names it and its instant; `job` is the job function's name in jobs.reminders."""
+
+    key: str
+    job: str
+    args: tuple
+
+
+def _at(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=clock.now().tzinfo)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in holidays.country_holidays("GB", subdiv="ENG", years=day.year)
+
+
+def digest_slot(settings: ReminderSettings, instant: datetime) -> datetime | None:
+    """The latest digest time at or before `instant`, if it was missed by no more than GRACE."""
+    day = instant.date() - timedelta(days=(instant.weekday() - settings.digest_weekday) % 7)
+    slot = _at(day, settings.digest_time)
+    if slot > instant:
+        slot -= timedelta(days=7)
+    return slot if instant - slot <= GRACE else None
+
+
+def nudge_slot(instant: datetime) -> datetime | None:
+    """Nudges go once on each working day, from NUDGE_TIME."""
+    slot = _at(instant.date(), NUDGE_TIME)
+    return slot if instant >= slot and is_working_day(instant.date()) else None
+
+
+def countdown_slots(settings: ReminderSettings, instant: datetime) -> list[tuple[int, datetime]]:
+    slots = [(days, _at(settings.target_date - timedelta(days=days), settings.digest_time))
+             for days in COUNTDOWN_DAYS]
+    return [(days, slot) for days, slot in slots if slot <= instant <= slot + GRACE]
+
+
+def due_at(session: Session, settings: ReminderSettings, instant: datetime) -> list[Due]:
+    """Everything due at `instant` that has not been sent."""
+    due: list[Due] = []
+    slot = digest_slot(settings, instant)
+    if slot:
+        due.append(Due(f"digest:{slot.isoformat()}", "send_digest", (slot.isoformat(),)))
+    for days, slot in countdown_slots(settings, instant):
+        due.append(Due(f"countdown:{settings.target_date}:{days}", "send_countdown", (days, slot.isoformat())))
+    slot = nudge_slot(instant)
+    if slot:
+        for user in sorted(nudges(session, settings, slot)):
+            due.append(Due(f"nudge:{user}:{slot.date()}", "send_nudge", (user, slot.isoformat())))
+    for reminder in session.exec(
+        select(Reminder).where(col(Reminder.closed_at).is_(None), col(Reminder.due_at) <= instant)
+    ):
+        due.append(Due(reminder_key(reminder), "send_reminder", (reminder.id, reminder.due_at.isoformat())))
+    sent = set(session.exec(select(Delivery.key).where(col(Delivery.key).in_([d.key for d in due]))))
+    return [d for d in due if d.key not in sent]
+
+
+def reminder_key(reminder: Reminder) -> str:
+    return f"reminder:{reminder.id}:{reminder.due_at.isoformat()}"
+
+
+def was_sent(session: Session, key: str) -> bool:
+    return session.get(Delivery, key) is not None
+
+
+def record_sent(session: Session, key: str, channel: str, ts: str) -> None:
+    session.add(Delivery(key=key, sent_at=clock.now(), channel=channel, ts=ts))
+
+
+# --- nudges --------------------------------------------------------------------
+
+@dataclass
+class Nudge:
+    """One person's nudge for a day: their quiet conversations and their actions due."""
+
+    quiet: list[Conversation]
+    actions: list[ActionItem]
+
+
+def nudges(session: Session, settings: ReminderSettings, instant: datetime) -> dict[str, Nudge]:
+    """Who to nudge at `instant`: leads of conversations quiet for stale_days, owners of actions due."""
+    quiet_since = instant - timedelta(days=settings.stale_days)
+    people: dict[str, Nudge] = {}
+    for conversation in session.exec(
+        select(Conversation).where(col(Conversation.last_activity_at) < quiet_since,
+                                   col(Conversation.started_at) <= instant)
+        .order_by(col(Conversation.last_activity_at))
+    ):
+        people.setdefault(conversation.lead_user_id, Nudge([], [])).quiet.append(conversation)
+    for action in session.exec(
+        select(ActionItem).where(col(ActionItem.done_at).is_(None), col(ActionItem.due_on) <= instant.date(),
+                                 col(ActionItem.created_at) <= instant)
+        .order_by(col(ActionItem.due_on))
+    ):
+        people.setdefault(action.owner_user_id, Nudge([], [])).actions.append(action)
+    return people
+
+
+# --- personal reminders ------------------------------------------------------------
+
+@dataclass
+class When:
+    due_at: datetime
+    repeat: str  # "" or "weekly"
+
+
+def parse_when(text: str, now: datetime) -> tuple[When, str]:
+    """The longest leading phrase of `text` that reads as a time, and the rest (the reminder's text)."""
+    words = text.split()
+    for count in range(len(words), 0, -1):
+        when = _read_when(" ".join(words[:count]), now)
+        if when is not None:
+            if when.due_at <= now:
+                raise InputError(f"“{' '.join(words[:count])}” is in the past ({when.due_at:%-d %b %Y %H:%M}). "
+                                 f"Times that work: {WHEN_EXAMPLES}.")
+            return when, " ".join(words[count:])
+    raise InputError(f"I couldn't read when to remind you in “{text}”. Times that work: {WHEN_EXAMPLES}.")
+
+
+def _read_when(phrase: str, now: datetime) -> When | None:
+    every = _EVERY.match(phrase)
+    if every:
+        at = _time_of_day(every.group(2), now) if every.group(2) else DEFAULT_TIME
+        if at is None:
+            return None
+        days_ahead = (WEEKDAYS.index(every.group(1).lower()) - now.weekday()) % 7
+        due = _at(now.date() + timedelta(days=days_ahead), at)
+        return When(due if due > now else due + timedelta(days=7), "weekly")
+    if not re.search(r"\d|[a-z]", phrase, re.IGNORECASE):
+        return None
+    parsed = dateparser.parse(phrase, languages=["en"], settings={
+        "DATE_ORDER": "DMY", "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": now.replace(tzinfo=None), "RETURN_AS_TIMEZONE_AWARE": False,
+    })
+    if parsed is None:
+        return None
+    due = parsed.replace(tzinfo=now.tzinfo)
+    if not _FROM_NOW.match(phrase) and not _TIME_OF_DAY.search(phrase):
+        due = _at(due.date(), DEFAULT_TIME)
+    return When(due, "")
+
+
+def _time_of_day(text: str, now: datetime) -> time | None:
+    parsed = dateparser.parse(text, languages=["en"], settings={"RELATIVE_BASE": now.replace(tzinfo=None)})
+    return parsed.time() if parsed and _TIME_OF_DAY.search(text) else None
+
+
+def add_reminder(session: Session, user: str, conversation: Conversation, when: When, text: str) -> Reminder:
+    text = check_text("reminder", text, REMINDER_TEXT_MAX)
+    reminder = Reminder(user_id=user, conversation_id=conversation.id, text=text, due_at=when.due_at,
+                        repeat=when.repeat, created_at=clock.now())
+    session.add(reminder)
+    session.flush()
+    return reminder
+
+
+def open_reminders(session: Session, user: str) -> list[Reminder]:
+    return list(session.exec(select(Reminder).where(Reminder.user_id == user, col(Reminder.closed_at).is_(None))
+                             .order_by(col(Reminder.due_at))))
+
+
+def close_reminder(session: Session, reminder_id: int, user: str, how: str) -> Reminder:
+    """Cancel or finish a reminder; only its owner may, and doing it twice changes nothing."""
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is None or reminder.user_id != user:
+        raise NotFound("That reminder is not one of yours.")
+    if reminder.closed_at is None:
+        reminder.closed_at, reminder.closed_how = clock.now(), how
+        session.add(reminder)
+    return reminder
+
+
+def snooze_reminder(session: Session, reminder_id: int, user: str, until: datetime) -> Reminder:
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is None or reminder.user_id != user:
+        raise NotFound("That reminder is not one of yours.")
+    reminder.due_at, reminder.closed_at, reminder.closed_how = until, None, ""
+    session.add(reminder)
+    return reminder
+
+
+def after_sending(session: Session, reminder: Reminder) -> None:
+    """A weekly reminder moves to next week; a one-off is finished (Snooze opens it again)."""
+    if reminder.repeat == "weekly":
+        reminder.due_at += timedelta(days=7)
+    else:
+        reminder.closed_at, reminder.closed_how = clock.now(), "sent"
+    session.add(reminder)
+
+
+# --- the weekly digest -------------------------------------------------------------
+
+@dataclass
+class Digest:
+    """The region's coverage as of an instant, for the weekly digest."""
+
+    as_of: datetime
+    begun: int
+    total: int
+    moved: list[tuple[str, str]]  # (conversation title, what happened) in the week before as_of
+    not_begun: dict[str, list[str]]  # HMA -> area names
+    days_to_target: int
+    pace_needed: float | None  # areas a week still needed; None once the target has passed
+    pace_so_far: float  # areas a week since the first start
+
+
+def digest(session: Session, directory: AreaDirectory, settings: ReminderSettings, as_of: datetime) -> Digest:
+    started = dict(session.exec(
+        select(ConversationArea.area_code, Conversation.started_at)
+        .join(Conversation, col(Conversation.id) == col(ConversationArea.conversation_id))
+        .where(col(Conversation.started_at) <= as_of)
+    ).all())
+    not_begun: dict[str, list[str]] = {}
+    for hma, areas in directory.hmas.items():
+        waiting = [a.name for a in areas if a.code not in started]
+        if waiting:
+            not_begun[hma] = waiting
+    week_ago = as_of - timedelta(days=7)
+    moved = [(title, text) for title, text in session.exec(
+        select(Conversation.title, LogEntry.text)
+        .join(Conversation, col(Conversation.id) == col(LogEntry.conversation_id))
+        .where(col(LogEntry.kind).in_(["start", "stage"]), col(LogEntry.created_at) > week_ago,
+               col(LogEntry.created_at) <= as_of)
+        .order_by(col(LogEntry.created_at))
+    ).all()]
+    begun, total = len(started), len(directory.areas)
+    days_left = (settings.target_date - as_of.date()).days
+    first = min(started.values(), default=as_of)
+    weeks_so_far = max((as_of - first) / timedelta(weeks=1), 1.0)
+    return Digest(
+        as_of=as_of, begun=begun, total=total, moved=moved, not_begun=not_begun, days_to_target=days_left,
+        pace_needed=(total - begun) / max(days_left / 7, 1 / 7) if days_left > 0 else None,
+        pace_so_far=begun / weeks_so_far if begun else 0.0,
+    )

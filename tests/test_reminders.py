@@ -1,0 +1,307 @@
+"""Reminders toward the target: the clock, exactly-once delivery, and personal reminders."""
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+
+import pytest
+from rq.job import Job, JobStatus
+
+from bot.clock import job_id, tick
+from jobs import worker_services
+from jobs.reminders import send_digest
+from models import clock
+from models.areas import load_directory
+from models.conversations import Details, add_action, start_conversation
+from models.errors import InputError
+from models.reminders import (
+    GRACE,
+    ReminderSettings,
+    digest,
+    digest_slot,
+    is_working_day,
+    nudge_slot,
+    parse_when,
+)
+from models.tables import Delivery, Reminder
+from tests.workspace import MANAGER, MEMBER, OUTSIDER, TEAM_CHANNEL
+
+LONDON = "Europe/London"
+MONDAY = "2011-01-10T09:00:00+00:00"
+
+
+def at(text: str) -> datetime:
+    clock.configure(LONDON)
+    return clock.parse_instant(text)
+
+
+def settings(**changes) -> ReminderSettings:
+    base = dict(digest_weekday=0, digest_time=datetime.strptime("09:00", "%H:%M").time(),
+                digest_channel=TEAM_CHANNEL, stale_days=21, target_date=date(2011, 4, 1))
+    return ReminderSettings(**{**base, **changes})
+
+
+# --- the rules ---------------------------------------------------------------------
+
+def test_a_digest_missed_over_a_weekend_is_sent_once_late_then_not_again():
+    assert digest_slot(settings(), at("2011-01-04T10:00")).isoformat() == "2011-01-03T09:00:00+00:00"
+    assert digest_slot(settings(), at("2011-01-10T08:59")) is None  # last week's is too old to send now
+    assert digest_slot(settings(), at("2011-01-10T09:00")).isoformat() == MONDAY
+    # Down from Friday to Tuesday: Tuesday's first tick still finds Monday's digest, the same one.
+    assert digest_slot(settings(), at("2011-01-11T15:00")).isoformat() == MONDAY
+    assert digest_slot(settings(), at("2011-01-10T09:00") + GRACE + timedelta(minutes=1)) is None
+
+
+def test_nudges_only_on_working_days_in_england():
+    assert is_working_day(date(2011, 1, 4))
+    assert not is_working_day(date(2011, 1, 3))  # New Year's Day bank holiday, moved to the Monday
+    assert not is_working_day(date(2011, 1, 8))  # a Saturday
+    assert nudge_slot(at("2011-01-03T10:00")) is None
+    assert nudge_slot(at("2011-01-04T08:59")) is None
+    assert nudge_slot(at("2011-01-04T09:30")).isoformat() == "2011-01-04T09:00:00+00:00"
+
+
+@pytest.mark.parametrize("typed, due, repeat, rest", [
+    ("tomorrow 9am Call Jo", "2011-01-06 09:00", "", "Call Jo"),
+    ("in 3 days chase the LIP", "2011-01-08 15:30", "", "chase the LIP"),
+    ("in 2 hours ring back", "2011-01-05 17:30", "", "ring back"),
+    ("2011-01-10 14:00 board meeting", "2011-01-10 14:00", "", "board meeting"),
+    ("every monday 9:00 check the numbers", "2011-01-10 09:00", "weekly", "check the numbers"),
+    ("next friday send figures", "2011-01-07 09:00", "", "send figures"),
+    ("friday 2pm prep for the 10am meeting", "2011-01-07 14:00", "", "prep for the 10am meeting"),
+])
+def test_when_is_the_longest_leading_phrase_that_reads_as_a_time(typed, due, repeat, rest):
+    when, text = parse_when(typed, at("2011-01-05T15:30"))
+    assert (f"{when.due_at:%Y-%m-%d %H:%M}", when.repeat, text) == (due, repeat, rest)
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("yesterday call Jo", "is in the past"), ("2010-12-01 call Jo", "is in the past"),
+    ("soonish call Jo", "Times that work: `tomorrow 9am`"),
+])
+def test_a_when_that_does_not_work_says_what_does(typed, says):
+    with pytest.raises(InputError, match=says):
+        parse_when(typed, at("2011-01-05T15:30"))
+
+
+# --- the clock and the workers, against the real server's database -------------------
+
+@pytest.fixture
+def region(workspace):
+    """A hand-counted history: Leicester begun 1 Dec 2010 (then quiet), Derby 4 Jan 2011,
+    Nottingham Core HMA (5 areas) 7 Jan 2011, with an action due 7 Jan owned by OUTSIDER."""
+    engine_session = worker_services().session
+    with engine_session() as session:
+        directory = load_directory(session)
+        for when, name in (("2010-12-01T10:00", "Leicester"), ("2011-01-04T11:00", "Derby"),
+                           ("2011-01-07T12:00", "Nottingham Core HMA")):
+            clock.pin(at(when))
+            conversation = start_conversation(session, directory, directory.resolve(name),
+                                              Details(lead_user_id=MEMBER), MEMBER)
+            session.flush()
+        add_action(session, conversation, "Send the SHMA", OUTSIDER, date(2011, 1, 7), MEMBER)
+    clock.pin(None)
+    return workspace
+
+
+def sent(workspace) -> list[str]:
+    return sorted(d.key for d in workspace.rows(Delivery))
+
+
+def test_the_monday_digest_tells_the_true_figures(region):
+    with worker_services().session() as session:
+        figures = digest(session, load_directory(session), settings(), at("2011-01-10T09:00"))
+    assert (figures.begun, figures.total, figures.days_to_target) == (7, 40, 81)
+    assert [title for title, _ in figures.moved] == ["Derby", "Nottingham Core HMA"]
+    assert figures.pace_needed == pytest.approx(33 / (81 / 7))
+    assert figures.pace_so_far == pytest.approx(7 / ((40 - 1 / 24) / 7))  # 40 days less an hour
+    assert "Leicester & Leicestershire HMA" in figures.not_begun
+    assert "Leicester" not in figures.not_begun["Leicester & Leicestershire HMA"]
+
+
+def scbot_clock(run_at: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "clock", "--run-at", run_at], check=True,
+                            capture_output=True, text=True, env=dict(os.environ), timeout=60)
+    return result.stdout
+
+
+def test_clock_run_at_on_a_monday_posts_one_digest_and_again_nothing(region):
+    first = scbot_clock("2011-01-10T09:00")
+    assert "queued 3" in first and f"digest:{MONDAY}" in first
+    assert f"nudge:{MEMBER}:2011-01-10" in first and f"nudge:{OUTSIDER}:2011-01-10" in first
+    region.run_jobs()
+    [digest_post] = [c.args for c in region.slack.calls_to("chat.postMessage") if c.args["channel"] == TEAM_CHANNEL]
+    said = str(digest_post["blocks"])
+    assert "7 of 40 areas have begun" in said and "(18%)" in said and "81 days" in said
+    assert "Pace needed: *2.9 areas a week*" in said and "pace so far: 1.2 a week" in said
+    assert "As of Monday 10 January 2011, 09:00" in said
+    nudges = {c.args["channel"]: str(c.args["blocks"]) for c in region.slack.calls_to("chat.postMessage")
+              if c.args["channel"] != TEAM_CHANNEL}
+    assert "Leicester" in nudges[MEMBER] and "Quiet for over 21 days" in nudges[MEMBER]
+    assert "Send the SHMA" in nudges[OUTSIDER] and "Derby" not in nudges[OUTSIDER]
+
+    assert "queued 0" in scbot_clock("2011-01-10T09:00")
+    assert "queued 0" in scbot_clock("2011-01-10T09:05")
+    region.run_jobs()
+    assert len(region.slack.calls_to("chat.postMessage")) == 3
+
+
+def test_two_clocks_and_a_job_run_twice_send_once(region):
+    services = worker_services()
+    monday = at("2011-01-10T09:00")
+    first, second = tick(services, monday), tick(services, monday)
+    assert f"digest:{MONDAY}" in first and second == []  # the second clock finds it already queued
+    # Even if both had queued it, and RQ ran it twice, it goes once.
+    assert send_digest(MONDAY) == f"sent to {TEAM_CHANNEL}"
+    assert send_digest(MONDAY) == "already sent"
+    region.run_jobs()
+    assert len([c for c in region.slack.calls_to("chat.postMessage") if c.args["channel"] == TEAM_CHANNEL]) == 1
+
+
+def test_slack_429_is_waited_out_not_dropped(region):
+    region.slack.fail_next("chat.postMessage", status=429, times=2, retry_after=1)
+    assert send_digest(MONDAY) == f"sent to {TEAM_CHANNEL}"
+    statuses = [c.args["_status"] for c in region.slack.calls_to("chat.postMessage")]
+    assert statuses == [429, 429, 200]
+
+
+def test_a_job_failing_on_429s_is_retried_later_and_not_queued_twice(region):
+    services = worker_services()
+    region.slack.fail_next("chat.postMessage", status=429, times=50, retry_after=0)
+    tick(services, at("2011-01-10T09:00"))
+    region.run_jobs()
+    job = Job.fetch(job_id(f"digest:{MONDAY}"), connection=services.redis)
+    assert job.get_status() == JobStatus.SCHEDULED  # RQ will retry it
+    assert f"digest:{MONDAY}" not in sent(region)
+    assert f"digest:{MONDAY}" not in tick(services, at("2011-01-10T09:01"))
+    region.slack.clear_faults()
+    assert send_digest(MONDAY).startswith("sent")  # what the retry does
+    assert sent(region).count(f"digest:{MONDAY}") == 1
+
+
+def test_a_lead_who_has_left_is_nudged_in_the_channel_once(region):
+    region.slack.departed.add(MEMBER)
+    tick(worker_services(), at("2011-01-10T09:00"))
+    region.run_jobs()
+    in_channel = [str(c.args["blocks"]) for c in region.slack.calls_to("chat.postMessage")
+                  if c.args["channel"] == TEAM_CHANNEL and "whom I could not reach" in str(c.args["blocks"])]
+    assert len(in_channel) == 1 and f"<@{MEMBER}>" in in_channel[0]
+    tick(worker_services(), at("2011-01-10T10:00"))
+    region.run_jobs()
+    assert f"nudge:{MEMBER}:2011-01-10" in sent(region)
+    assert len([c for c in region.slack.calls_to("chat.postMessage")
+                if "whom I could not reach" in str(c.args["blocks"])]) == 1
+
+
+def test_database_down_when_the_job_fires_it_fails_and_later_sends_once(region, monkeypatch):
+    from bot.settings import get_settings
+    from models.errors import ServiceDown
+
+    good = os.environ["DATABASE_URL"]
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:9/none")
+    get_settings.cache_clear()
+    worker_services.cache_clear()
+    with pytest.raises(ServiceDown):
+        send_digest(MONDAY)
+    assert not region.slack.calls_to("chat.postMessage")
+    monkeypatch.setenv("DATABASE_URL", good)
+    get_settings.cache_clear()
+    worker_services.cache_clear()
+    assert send_digest(MONDAY).startswith("sent")
+    assert send_digest(MONDAY) == "already sent"
+
+
+# --- personal reminders over HTTP ------------------------------------------------------
+
+def test_a_personal_reminder_arrives_once_and_can_be_snoozed_and_done(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.run_jobs()
+    workspace.command("remind Leicester 2099-01-10 14:00 Call the housing officer")
+    [confirmation] = workspace.responses(2)[1:]
+    assert "I'll remind you 10 Jan 2099 14:00 about *Leicester*: Call the housing officer" in confirmation["text"]
+    [reminder] = workspace.rows(Reminder)
+
+    services = worker_services()
+    assert tick(services, at("2099-01-10T13:59")) == []
+    assert tick(services, at("2099-01-10T14:00")) == [f"reminder:{reminder.id}:{reminder.due_at.isoformat()}"]
+    assert tick(services, at("2099-01-10T14:01")) == []
+    workspace.run_jobs()
+    [dm] = [c.args for c in workspace.slack.calls_to("chat.postMessage") if c.args["channel"] == MEMBER]
+    assert "Call the housing officer" in dm["text"]
+    assert "<https://em-housing.slack.com/archives/C0TEAM/p" in str(dm["blocks"])
+    workspace.run_jobs()
+    assert tick(services, at("2099-01-10T15:30")) == []
+
+    buttons = {e["action_id"]: e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    workspace.press(buttons["reminder_snooze"])
+    snoozed = [r for r in workspace.responses(3) if r.get("replace_original")][0]
+    assert "Snoozed" in snoozed["text"]
+    [reminder] = workspace.rows(Reminder)
+    assert reminder.closed_at is None
+    workspace.press(buttons["reminder_done"])
+    workspace.responses(4)
+    assert workspace.rows(Reminder)[0].closed_how == "done"
+
+
+def test_reminders_list_has_cancel_buttons(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    workspace.command("remind Leicester every monday 9:00 Check the numbers")
+    workspace.responses(2)
+    listing = workspace.command("reminders")
+    assert "every week" in listing.message_text and "Check the numbers" in listing.message_text
+    [cancel] = [b["accessory"] for b in listing.json["blocks"] if "accessory" in b]
+    workspace.press(cancel)
+    workspace.responses(3)
+    assert workspace.rows(Reminder)[0].closed_how == "cancelled"
+    assert "no reminders" in workspace.command("reminders").message_text
+
+
+@pytest.mark.parametrize("text, says", [
+    ("remind Leicester whenever Call Jo", "Times that work"),
+    ("remind Leicester 2001-01-01 Call Jo", "is in the past"),
+    ("remind Leicester tomorrow 9am", "What should I remind you of?"),
+    ("remind Leicster tomorrow Call Jo", "Did you mean Leicester"),
+    ("remind", "Which area, when, and what?"),
+])
+def test_bad_reminders_are_answered_and_nothing_is_saved(workspace, text, says):
+    reply = workspace.command(text)
+    assert says in reply.message_text
+    workspace.settle()
+    assert not workspace.rows(Reminder)
+
+
+def test_a_reminder_for_an_area_without_a_conversation_offers_to_start_one(workspace):
+    workspace.command("remind Gedling tomorrow 9am Call Jo")
+    [offer] = workspace.responses()
+    assert "Gedling has no Single Conversation yet" in offer["text"]
+    button = offer["blocks"][0]["accessory"]
+    workspace.press(button)
+    started = [r for r in workspace.responses(2) if r.get("replace_original")][0]
+    assert "Started the Single Conversation with *Gedling*" in started["text"]
+    assert not workspace.rows(Reminder)
+
+
+def test_managers_change_the_digest_without_restarting_the_clock(workspace):
+    workspace.command("settings", user=MEMBER)
+    assert "Only managers" in workspace.responses()[0]["text"]
+    workspace.slack.members.add(MANAGER)
+    workspace.command("settings", user=MANAGER)
+    view = workspace.slack.wait_for("views.open")[0].args["view"]
+    values = {
+        "digest_day": {"digest_day": {"type": "static_select", "selected_option": {"value": "wednesday"}}},
+        "digest_time": {"digest_time": {"type": "timepicker", "selected_time": "10:30"}},
+        "digest_channel": {"digest_channel": {"type": "channels_select", "selected_channel": "C0DIGEST"}},
+        "stale_days": {"stale_days": {"type": "plain_text_input", "value": "many"}},
+        "target_date": {"target_date": {"type": "datepicker", "selected_date": "2011-06-01"}},
+    }
+    assert "number of days" in workspace.submit(view, values, user=MANAGER).json["errors"]["stale_days"]
+    values["stale_days"]["stale_days"]["value"] = "14"
+    assert workspace.submit(view, values, user=MANAGER).text == ""
+    services = worker_services()
+    assert tick(services, at("2011-01-10T09:00")) == []
+    assert tick(services, at("2011-01-12T10:30")) == ["digest:2011-01-12T10:30:00+00:00"]
+    workspace.run_jobs()
+    [post] = [c.args for c in workspace.slack.calls_to("chat.postMessage")]
+    assert post["channel"] == "C0DIGEST" and "140 days" in str(post["blocks"])
