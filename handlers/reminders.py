@@ -6,7 +6,7 @@ from slack_bolt import Ack, App, Respond
 from bot import blocks, reminder_messages
 from bot.services import Services
 from handlers import commands
-from handlers.replies import NOT_TEAM, ephemeral, problem
+from handlers.replies import problem, team_button
 from models import clock
 from models.areas import AreaGroup
 from models.conversations import (
@@ -108,18 +108,11 @@ def register(app: App, services: Services) -> None:
     for action_id in ("reminder_cancel", "reminder_snooze", "reminder_done"):
         app.action(action_id)(owned(action_id))
 
-    @app.action("start_offered")
-    def start_offered(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        ack()
-        user = body["user"]["id"]
-        try:
-            if not services.is_team_member(user):
-                respond(ephemeral({**blocks.message(NOT_TEAM), "replace_original": False}))
-                return
-            group = services.directory().resolve(action["value"])
-            respond({"replace_original": True, **blocks.message(commands.write_start(services, group, user))})
-        except (InputError, ServiceDown) as error:
-            respond({**problem(error), "replace_original": False})
+    def start_offered(body: dict, action: dict, respond: Respond, client, user: str) -> None:
+        group = services.directory().resolve(action["value"])
+        respond({"replace_original": True, **blocks.message(commands.write_start(services, group, user))})
+
+    app.action("start_offered")(team_button(services, start_offered))
 
     @app.view("reminder_settings")
     def save_settings(ack: Ack, body: dict, view: dict) -> None:

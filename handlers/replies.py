@@ -1,4 +1,7 @@
 """How listeners answer when a request can't be carried out."""
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
 from bot.blocks import escape, message
 from bot.services import Services
 from jobs.threads import enqueue_sync
@@ -33,3 +36,23 @@ def thread_note(services: Services, conversation_id: int, job_key: str) -> str:
                 "will catch up when it is back. Nothing is lost.")
     channel = services.settings.sc_team_channel
     return f" It will show in the conversation's thread in <#{channel}>." if channel else ""
+
+
+def team_button(services: Services, press):
+    """A button listener for the team only.
+
+    It acknowledges at once, refuses anyone outside the team, and explains a
+    mistake or a service being down in a reply that leaves the message as it
+    was. `press(body, action, respond, client, user)` does the work.
+    """
+    def listener(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        try:
+            if not services.is_team_member(user):
+                respond(ephemeral({**message(NOT_TEAM), "replace_original": False}))
+                return
+            press(body, action, respond, client, user)
+        except (InputError, ServiceDown) as error:
+            respond({**problem(error), "replace_original": False})
+    return listener

@@ -26,8 +26,11 @@ def test_log_stage_and_action_reach_the_thread_in_order(workspace):
     workspace.command("start Leicester")
     workspace.responses()
     workspace.run_jobs()
+    # One after another, as a person types them.
     workspace.command("log Leicester Met the housing team at City Hall")
+    workspace.responses(2)
     workspace.command("stage leicester evidence")
+    workspace.responses(3)
     workspace.command("action Leicester Send the SHMA figures due 2030-01-10 <@U0OWNER|owner>")
     workspace.responses(4)
     workspace.run_jobs()
@@ -137,6 +140,7 @@ def test_slack_failing_mid_thread_loses_nothing_and_posts_nothing_twice(workspac
     workspace.command("start Leicester")
     workspace.responses()
     workspace.command("log Leicester One")
+    workspace.responses(2)
     workspace.command("log Leicester Two")
     workspace.responses(3)
     # The card and the start entry go up; then Slack fails for longer than the client's own retries.
@@ -185,6 +189,7 @@ def test_done_in_a_shown_card_redraws_that_card(workspace):
     workspace.command("start Leicester")
     workspace.responses()
     workspace.command("action Leicester Book the room")
+    workspace.responses(2)
     workspace.command("action Leicester Send the figures <@U0OTHER|other>")
     workspace.responses(3)
     shown = workspace.command("show Leicester")
