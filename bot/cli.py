@@ -90,6 +90,22 @@ def areas(args) -> None:
     print(f"Imported {count} areas from {args.file}.")
 
 
+def demo_data(args) -> None:
+    from models.demo_data import build_national
+    from models.db import get_engine
+    from models.errors import InputError
+    from models.migrate import upgrade
+
+    url = get_settings().effective_database_url
+    upgrade(url)
+    try:
+        summary = build_national(get_engine(url), log_entries=args.log_entries, replace=args.replace)
+    except InputError as error:
+        sys.exit(str(error))
+    print(f"National data set: {summary.areas} areas, {summary.conversations} conversations, "
+          f"{summary.log_entries:,} log entries, {summary.actions} actions.")
+
+
 def run(args) -> None:
     """The main job: the console without Slack tokens; otherwise web, worker and clock under honcho."""
     settings = get_settings()
@@ -144,6 +160,13 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("run", help="set up the database, then the console (no tokens) or web and worker")
     p.add_argument("--user", default="alice")
     p.set_defaults(func=run)
+
+    p = commands.add_parser("demo-data", help="build a demo data set (for benchmarks)")
+    p.add_argument("--national", action="store_true", required=True,
+                   help="every English authority of 2010, with a made-up national history")
+    p.add_argument("--log-entries", type=int, default=200_000, help="default: 200,000")
+    p.add_argument("--replace", action="store_true", help="delete the conversations already there")
+    p.set_defaults(func=demo_data)
 
     args = parser.parse_args(argv)
     args.func(args)

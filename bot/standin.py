@@ -264,6 +264,23 @@ class SlackStandIn:
             return {"ok": False, "error": "file_not_found"}
         return {"ok": True, "file": {"id": stored["id"], "name": stored["name"], "title": stored.get("title")}}
 
+    def _api_conversations_open(self, args):
+        # The app's direct messages with a user: "D" and the user id's tail, as chat.postMessage maps it.
+        users = args.get("users", "")
+        if not users or "," in users:
+            return {"ok": False, "error": "users_list_not_supplied" if not users else "not_implemented"}
+        return {"ok": True, "channel": {"id": "D" + users[1:], "is_im": True, "user": users}}
+
+    def _api_views_publish(self, args):
+        user = args.get("user_id", "")
+        view = _json_arg(args.get("view")) or {}
+        if not user or view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        view = {**view, "id": f"V{next(self._ts):08d}"}
+        with self._changed:
+            self.views[f"home:{user}"] = view  # the Home tab each user sees
+        return {"ok": True, "view": view}
+
     def _handler_class(self):
         standin = self
 

@@ -2,9 +2,10 @@
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, events, mentions, reminders, views
+from handlers import actions, commands, events, home, mentions, progress, reminders, views
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, actions, views, events, mentions, reminders):
+    # progress first: its /sc listener takes `progress` and `report` before the general one takes the rest.
+    for module in (progress, commands, actions, views, events, mentions, reminders, home):
         module.register(app, services)

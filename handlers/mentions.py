@@ -2,14 +2,57 @@
 from slack_bolt import App, Say
 
 from bot import blocks
+from bot.progress_blocks import (
+    lead_answer,
+    not_begun_answer,
+    overdue_answer,
+    short_progress,
+)
 from bot.services import Services
+from models import clock
+from models.conversations import conversation_of
+from models.errors import InputError, ServiceDown
+from models.progress import measure, not_begun, overdue_actions, scope_of
+from models.questions import (
+    LEAD,
+    NOT_BEGUN,
+    OVERDUE,
+    PROGRESS,
+    UNDERSTOOD,
+    read_question,
+)
 
-MENTION_HELP = blocks.escape("I keep the region's Single Conversations. Try `/sc help` for everything I can do, "
-                "`/sc areas` for where each area stands, or `/sc show <area>` for one conversation.")
+MENTION_HELP = blocks.escape(
+    "I keep the region's Single Conversations. Mention me with a question like "
+    + ", ".join(f"“{q}”" for q in UNDERSTOOD)
+    + ". For everything else try `/sc help`, `/sc progress`, or `/sc show <area>` for one conversation.")
 
 
 def register(app: App, services: Services) -> None:
     @app.event("app_mention")
     def answer_mention(event: dict, say: Say) -> None:
-        say(text=MENTION_HELP, blocks=[blocks.section(MENTION_HELP)],
-            thread_ts=event.get("thread_ts") or event["ts"])
+        try:
+            text = answer(services, event.get("text", ""))
+        except InputError as error:
+            text = f":warning: {blocks.escape(str(error))}\n{MENTION_HELP}"
+        except ServiceDown as error:
+            text = f":construction: {blocks.escape(str(error))} right now. Please ask again in a minute."
+        say(text=text, blocks=[blocks.section(text)], thread_ts=event.get("thread_ts") or event["ts"])
+
+
+def answer(services: Services, text: str) -> str:
+    question = read_question(text)
+    directory = services.directory()
+    with services.session() as session:
+        if question.kind == LEAD:
+            group = directory.resolve(question.place)
+            return lead_answer(group.name, conversation_of(session, group))
+        if question.kind == OVERDUE:
+            return overdue_answer(overdue_actions(session, clock.today()), clock.today())
+        if question.kind in (PROGRESS, NOT_BEGUN):
+            scope = scope_of(directory, question.place)
+            if question.kind == NOT_BEGUN:
+                return not_begun_answer(scope.name, not_begun(session, directory, scope))
+            return short_progress(measure(session, directory, scope, clock.today(),
+                                          services.settings.sc_target_date))
+    return MENTION_HELP

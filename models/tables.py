@@ -1,6 +1,7 @@
 """The database tables. Times are aware datetimes, kept in UTC."""
 from datetime import date, datetime
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -118,3 +119,23 @@ class BotSetting(SQLModel, table=True):
     value: str
     changed_by: str
     changed_at: datetime
+
+
+# --- progress
+
+
+# The stage history, and only it: the latest stage of each conversation as of a day is read
+# from here, so `/sc progress as of` costs as much for 200,000 log entries as for 2,000.
+STAGE_HISTORY_INDEX = Index(
+    "ix_logentry_stage_history", LogEntry.conversation_id, LogEntry.created_at,
+    sqlite_where=text("stage_to <> ''"), postgresql_where=text("stage_to <> ''"),
+)
+
+
+class ProgressUpload(SQLModel, table=True):
+    """A file a progress job put in Slack (a chart, a report), so a retried job uploads it once."""
+
+    request_key: str = Field(primary_key=True)  # e.g. chart:<trigger id>, report:<channel>:<ts>
+    name: str = Field(primary_key=True)  # the file's name, e.g. progress-2011-01-10.pdf
+    file_id: str
+    uploaded_at: datetime

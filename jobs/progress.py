@@ -1,0 +1,100 @@
+"""Progress jobs: the burn-up chart and the manager's report, drawn and uploaded by a worker.
+
+Each job is named after the request that asked for it, and each file it puts
+in Slack is recorded (ProgressUpload) as soon as it is up, under a Redis lock;
+so a job run twice, or retried after a crash, uploads nothing twice.
+"""
+import re
+from collections.abc import Callable
+from datetime import date
+
+from slack_sdk.errors import SlackApiError
+
+from bot.charts import burn_up_png
+from bot.reports import report_pdf, report_xlsx
+from bot.services import Services
+from jobs import worker_services
+from models import clock
+from models.progress import ProgressRequest, area_lines, measure, scope_of, stalled
+from models.tables import ProgressUpload
+
+LOCK_SECONDS = 300
+
+
+def enqueue_chart(services: Services, request: ProgressRequest, channel: str, user: str, trigger_id: str) -> None:
+    """The chart for `channel`, or for `user` privately when `channel` is empty."""
+    services.enqueue(post_chart, f"chart:{trigger_id}", channel, user, request.group_text,
+                     request.as_of.isoformat(), job_id=_job_id(f"progress-chart-{trigger_id}"))
+
+
+def enqueue_report(services: Services, request: ProgressRequest, channel: str, thread_ts: str) -> None:
+    services.enqueue(post_report, f"report:{channel}:{thread_ts}", channel, thread_ts, request.group_text,
+                     request.as_of.isoformat(), job_id=_job_id(f"progress-report-{channel}-{thread_ts}"))
+
+
+def _job_id(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)  # RQ's rule for job ids
+
+
+def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str) -> dict:
+    services = worker_services()
+    progress = _measure(services, group_text, as_of)
+    if not channel:
+        channel = services.client.conversations_open(users=user)["channel"]["id"]
+    with services.redis.lock(f"scbot:{key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+        uploaded = _upload_once(services, key, channel, "", f"burn-up-{progress.as_of}.png",
+                                lambda: burn_up_png(progress),
+                                f"Burn-up chart: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}")
+    return {"uploaded": uploaded}
+
+
+def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: str) -> dict:
+    services = worker_services()
+    progress = _measure(services, group_text, as_of)
+    with services.session() as session:
+        lines = area_lines(session, services.directory(), progress.scope, progress.as_of)
+    at_risk = stalled(lines, progress.as_of)
+    names = _names(services, {line.lead_user_id for line in lines if line.begun})
+    stem = f"progress-{progress.as_of}"
+    title = f"Progress report: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}"
+    with services.redis.lock(f"scbot:{key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+        uploaded = [
+            _upload_once(services, key, channel, thread_ts, f"{stem}.pdf",
+                         lambda: report_pdf(progress, lines, at_risk, names, burn_up_png(progress)), title + " (PDF)"),
+            _upload_once(services, key, channel, thread_ts, f"{stem}.xlsx",
+                         lambda: report_xlsx(progress, lines, at_risk, names), title + " (spreadsheet)"),
+        ]
+    return {"uploaded": sum(uploaded)}
+
+
+def _measure(services: Services, group_text: str, as_of: str):
+    directory = services.directory()
+    with services.session() as session:
+        return measure(session, directory, scope_of(directory, group_text), date.fromisoformat(as_of),
+                       services.settings.sc_target_date)
+
+
+def _upload_once(services: Services, key: str, channel: str, thread_ts: str, name: str,
+                 content: Callable[[], bytes], title: str) -> bool:
+    """Upload the file unless this request's job already did; True when it uploaded now."""
+    with services.session() as session:
+        if session.get(ProgressUpload, (key, name)) is not None:
+            return False
+    reply = services.client.files_upload_v2(channel=channel, thread_ts=thread_ts or None, filename=name,
+                                            title=title, content=content())
+    with services.session() as session:
+        session.add(ProgressUpload(request_key=key, name=name, file_id=reply["file"]["id"],
+                                   uploaded_at=clock.now()))
+    return True
+
+
+def _names(services: Services, user_ids: set[str]) -> dict[str, str]:
+    """Each lead's name as Slack shows it; the id when Slack can't say."""
+    names = {}
+    for user_id in user_ids:
+        try:
+            user = services.client.users_info(user=user_id)["user"]
+            names[user_id] = user.get("real_name") or user.get("name") or user_id
+        except SlackApiError:
+            names[user_id] = user_id
+    return names
