@@ -195,7 +195,18 @@ def areas_message(directory: AreaDirectory, begun: dict[str, Conversation], filt
 
 def help_message() -> dict:
     # The help shows placeholders such as <area>, which mrkdwn would take for links.
-    return message("How to use /sc", [section(escape(render_text("help.md.j2", stages=STAGES)))])
+    return message("How to use /sc", sections(escape(render_text("help.md.j2", stages=STAGES))))
+
+
+def sections(text: str, limit: int = 3000) -> list[dict]:
+    """Long text as sections of whole lines, each within Slack's limit for one."""
+    chunks: list[str] = []
+    for line in text.splitlines():
+        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line[:limit])
+    return [section(chunk) for chunk in chunks]
 
 
 # --- modals ------------------------------------------------------------------
@@ -250,6 +261,12 @@ def area_options(directory: AreaDirectory) -> list[dict] | None:
     if sum(len(g["options"]) for g in groups) > MAX_OPTIONS or len(groups) > MAX_OPTIONS:
         return None
     return groups
+
+
+def notice_modal(text: str) -> dict:
+    """A modal that only tells something (where a message can't be answered in place)."""
+    return {"type": "modal", "title": plain("Single Conversation"), "close": plain("OK"),
+            "blocks": [section(text)]}
 
 
 def start_modal(directory: AreaDirectory, caller: str) -> dict:

@@ -17,7 +17,7 @@ from bot.services import Services
 from jobs import reminders as reminder_jobs
 from models import clock
 from models.errors import ServiceDown
-from models.reminders import ReminderSettings, due_at
+from models.reminders import due_at
 
 log = logging.getLogger("scbot.clock")
 PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
@@ -30,8 +30,7 @@ def job_id(key: str) -> str:
 def tick(services: Services, instant: datetime) -> list[str]:
     """Queue everything due at `instant` that is neither sent nor already waiting; returns the keys."""
     with services.session() as session:
-        settings = ReminderSettings.load(session, services.settings.sc_team_channel,
-                                         services.settings.sc_target_date)
+        settings = services.reminder_settings(session)
         due = due_at(session, settings, instant)
     queued = []
     for item in due:

@@ -41,7 +41,9 @@ from models.tables import Conversation
 CHANNEL_NAME = "#single-conversations"
 QUIET_SECONDS = 0.3  # no new call to Slack for this long, and no job in hand: the bot is done
 SETTLE_LIMIT_SECONDS = 10.0
-INTERNAL_CALLS = {"auth.test", "conversations.members", "chat.getPermalink", "users.info"}
+INTERNAL_CALLS = {"auth.test", "conversations.members", "chat.getPermalink", "users.info", "conversations.open",
+                  "files.getUploadURLExternal", "file_upload", "files.info"}
+HOME = "home"  # where a button on the App Home tab is, in place of a channel
 WIDTH = 88
 GUTTER = "  │ "
 # Slack's markup: <@U1|name>, <#C1>, <!channel>, <https://...|text>.
@@ -58,6 +60,8 @@ Console lines:
   /user NAME      become someone else (who joins {CHANNEL_NAME})
   /leave, /join   take yourself out of, or back into, {CHANNEL_NAME}
   /time INSTANT   move the clock (e.g. /time 2011-01-10T09:00) and send what falls due
+  @scbot ...      mention the bot in {CHANNEL_NAME}, e.g. @scbot how are we doing?
+  /home           open the bot's App Home tab
   /help           this list
   /quit           leave (end of input and Ctrl-C do too)
 Type /sc help for the bot's commands."""
@@ -73,7 +77,7 @@ def run_console(settings: Settings, user_name: str = "alice",
     settings.sc_data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     channel = settings.sc_team_channel or "C0TEAM"
-    with SlackStandIn(team_channel=channel) as standin:
+    with SlackStandIn(team_channel=channel, users={BOT_USER: "scbot"}) as standin:
         console_settings = settings.model_copy(update={
             "slack_bot_token": "xoxb-console", "slack_signing_secret": secrets.token_hex(16),
             "slack_api_url": standin.api_url, "sc_team_channel": channel,
@@ -221,6 +225,12 @@ class Console:
             self.say(f"@{self.user} joined {CHANNEL_NAME}.")
         elif command == "/time":
             self.move_clock(rest)
+        elif command in ("@scbot", "@bot"):
+            self.mention(rest)
+        elif command == "/home":
+            self.request(slack_payloads.event_callback(
+                {"type": "app_home_opened", "user": self.user_id, "channel": "D" + self.user_id[1:],
+                 "tab": "home", "event_ts": f"{time.time():.6f}"}), "")
         elif command == "/help":
             self.say(HELP)
         elif line:
@@ -287,6 +297,16 @@ class Console:
         return TYPED_MENTION.sub(link, text)
 
     # --- requests ----------------------------------------------------------------
+    def mention(self, text: str) -> None:
+        """A message in the team channel that mentions the bot; its answer comes in the thread."""
+        ts = f"{time.time():.6f}"
+        text = f"<@{BOT_USER}> {self.with_mentions(text)}"
+        self.standin.remember(self.settings.sc_team_channel,
+                              {"type": "message", "user": self.user_id, "ts": ts, "text": text, "thread_ts": None})
+        self.request(slack_payloads.event_callback(
+            {"type": "app_mention", "user": self.user_id, "text": text, "ts": ts,
+             "channel": self.settings.sc_team_channel, "event_ts": ts}), "")
+
     def slash_command(self, text: str) -> None:
         key = f"command-{next(self.keys)}"
         self.request(slack_payloads.slash_command(
@@ -299,6 +319,11 @@ class Console:
             self.say(f"There is no button [{number}].{latest}")
             return
         button = self.buttons[number - 1]
+        if button.channel == HOME:
+            self.say(f"  (you pressed “{button.element['text']['text']}” on the Home tab)")
+            self.request(slack_payloads.home_action({**button.element, "block_id": button.block_id},
+                                                    self.user_id, self.user), "")
+            return
         key = button.reply_key or f"press-{next(self.keys)}"
         message = None if button.reply_key else self.standin.messages[(button.channel, button.ts)]
         self.say(f"  (you pressed “{button.element['text']['text']}”)")
@@ -372,6 +397,10 @@ class Console:
                                   decoded(args), args["channel"], args["ts"])
             elif call.method == "views.open":
                 self.fill_form(decoded(args)["view"])
+            elif call.method == "views.publish":
+                self.show_message("Home tab", decoded(args)["view"], HOME, "")
+            elif call.method == "files.completeUploadExternal":
+                self.show_files(args)
             elif call.method not in INTERNAL_CALLS:
                 self.say(f"  (the bot called {call.method})")
 
@@ -395,6 +424,23 @@ class Console:
         where = self.channel_name(channel)
         heading = f"{where}, in the thread of “{self.title_of(channel, thread)}”" if thread else f"{where}: new message"
         self.show_message(heading, message, channel, self.posted_ts(channel, message))
+
+    def show_files(self, args: dict) -> None:
+        """Files the bot uploaded: shown where they went, and saved in the data folder to open."""
+        folder = self.settings.sc_data_dir / "files"
+        folder.mkdir(parents=True, exist_ok=True)
+        channel, thread = args.get("channel_id") or args.get("channels", ""), args.get("thread_ts")
+        where = self.channel_name(channel) if channel else "(not shared)"
+        heading = f"{where}, in the thread of “{self.title_of(channel, thread)}”" if thread else where
+        self.say()
+        self.say(f"  {heading}: files")
+        if args.get("initial_comment"):
+            self.say(GUTTER + self.clean(args["initial_comment"]))
+        for upload in decoded_list(args.get("files")):
+            stored = self.standin.files.get(upload["id"], {})
+            path = folder / stored.get("name", upload["id"])
+            path.write_bytes(stored.get("content") or b"")
+            self.say(f"{GUTTER}📎 {upload.get('title') or path.name}  → {path}")
 
     def posted_ts(self, channel: str, message: dict) -> str:
         """Where the stand-in keeps a message posted with buttons (the call itself doesn't say)."""
@@ -655,6 +701,10 @@ def decoded(args: dict) -> dict:
     """A message or view as the app sent it: blocks and views arrive as JSON text in form posts."""
     return {key: json.loads(value) if key in ("blocks", "view") and isinstance(value, str) else value
             for key, value in args.items()}
+
+
+def decoded_list(value) -> list[dict]:
+    return json.loads(value) if isinstance(value, str) else value or []
 
 
 def buttons_in(message: dict) -> list[dict]:

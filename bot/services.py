@@ -22,6 +22,7 @@ from models import clock
 from models.areas import AreaDirectory, load_directory
 from models.db import get_engine, session_scope
 from models.errors import ServiceDown
+from models.reminders import ReminderSettings
 
 QUEUES = ["slack"]
 # A failed post is tried again later: Slack or Redis may be back by then.
@@ -119,6 +120,10 @@ class Services:
             self.queue(queue).enqueue(func, *args, job_id=job_id, retry=retry)
         except (redis.RedisError, OSError) as error:
             raise ServiceDown("job queue (Redis)") from error
+
+    def reminder_settings(self, session) -> ReminderSettings:
+        """The digest, nudge and target settings: the environment's, as managers changed them."""
+        return ReminderSettings.load(session, self.settings.sc_team_channel, self.settings.sc_target_date)
 
     def directory(self) -> AreaDirectory:
         with self._lock:

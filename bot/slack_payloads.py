@@ -9,6 +9,7 @@ import hmac
 import itertools
 import json
 import time
+import uuid
 from urllib.parse import urlencode
 
 TEAM = {"id": "T0REGION", "domain": "em-housing"}
@@ -70,6 +71,22 @@ def block_action(action: dict, user_id: str, user_name: str, channel_id: str, me
     return _interactive(payload)
 
 
+def home_action(action: dict, user_id: str, user_name: str, view_id: str = "V0HOME") -> tuple[str, str]:
+    """A button pressed on the App Home tab: no channel and no response_url, as Slack sends it."""
+    payload = {
+        "type": "block_actions", "user": _user(user_id, user_name), "api_app_id": APP_ID,
+        "token": "verification-token-unused", "container": {"type": "view", "view_id": view_id},
+        "trigger_id": trigger_id(), "team": TEAM, "enterprise": None, "is_enterprise_install": False,
+        "view": {"id": view_id, "type": "home", "team_id": TEAM["id"], "app_id": APP_ID},
+        "actions": [{
+            "action_id": action["action_id"], "block_id": action.get("block_id", "b"),
+            "text": action.get("text", {"type": "plain_text", "text": ""}), "value": action.get("value", ""),
+            "type": action.get("type", "button"), "action_ts": f"{time.time():.6f}",
+        }],
+    }
+    return _interactive(payload)
+
+
 def view_submission(view: dict, values: dict, user_id: str, user_name: str) -> tuple[str, str]:
     """A modal submitted with `values`: {block_id: {action_id: element state}}."""
     submitted = {**view, "id": view.get("id", "V0STANDIN"), "team_id": TEAM["id"],
@@ -87,7 +104,8 @@ def event_callback(event: dict, event_id: str | None = None) -> tuple[str, str]:
     body = {
         "token": "verification-token-unused", "team_id": TEAM["id"], "api_app_id": APP_ID,
         "event": event, "type": "event_callback",
-        "event_id": event_id or f"Ev{next(_sequence):08d}", "event_time": int(time.time()),
+        # Slack's event ids are unique across restarts; the bot keeps those it has taken.
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:12].upper()}", "event_time": int(time.time()),
         "authorizations": [{"enterprise_id": None, "team_id": TEAM["id"], "user_id": "U0SCBOT",
                             "is_bot": True, "is_enterprise_install": False}],
         "is_ext_shared_channel": False,

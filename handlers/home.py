@@ -1,5 +1,5 @@
 """The App Home tab: the caller's conversations and actions, the region's coverage, and buttons to act."""
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import col, select
 
@@ -7,6 +7,7 @@ from bot import blocks
 from bot.progress_blocks import home_view
 from bot.services import Services
 from handlers import commands
+from handlers.replies import team_button
 from models import clock
 from models.conversations import conversation_titles, open_actions
 from models.progress import measure, scope_of
@@ -28,23 +29,22 @@ def register(app: App, services: Services) -> None:
             return
         client.views_publish(user_id=event["user"], view=home(services, event["user"]))
 
-    @app.action("home_start")
-    def open_start(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.start_modal(services.directory(), body["user"]["id"]))
+    def open_start(body: dict, action: dict, respond, client: WebClient, user: str) -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.start_modal(services.directory(), user))
 
-    @app.action("home_extract")
-    def open_extract(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
+    def open_extract(body: dict, action: dict, respond, client: WebClient, user: str) -> None:
         form = extract_form()
         if form:
-            client.views_open(trigger_id=body["trigger_id"], view=form(services, "", body["user"]["id"]))
+            client.views_open(trigger_id=body["trigger_id"], view=form(services, "", user))
+
+    app.action("home_start")(team_button(services, open_start))
+    app.action("home_extract")(team_button(services, open_extract))
 
 
 def home(services: Services, user: str) -> dict:
     directory = services.directory()
     with services.session() as session:
-        progress = measure(session, directory, scope_of(directory, ""), clock.today(), services.settings.sc_target_date)
+        progress = measure(session, directory, scope_of(directory, ""), clock.today(), services.reminder_settings(session).target_date)
         mine = list(session.exec(select(Conversation).where(Conversation.lead_user_id == user)
                                  .order_by(col(Conversation.last_activity_at).desc())))
         actions = open_actions(session, owner=user)

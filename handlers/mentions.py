@@ -54,5 +54,5 @@ def answer(services: Services, text: str) -> str:
             if question.kind == NOT_BEGUN:
                 return not_begun_answer(scope.name, not_begun(session, directory, scope))
             return short_progress(measure(session, directory, scope, clock.today(),
-                                          services.settings.sc_target_date))
+                                          services.reminder_settings(session).target_date))
     return MENTION_HELP

@@ -68,7 +68,7 @@ def register(app: App, services: Services) -> None:
 def answer(services: Services, request: ProgressRequest, body: dict) -> dict:
     with services.session() as session:
         progress = measure(session, services.directory(), request.scope, request.as_of,
-                           services.settings.sc_target_date)
+                           services.reminder_settings(session).target_date)
     note = ""
     if request.chart:
         note = chart_note(services, request, body)

@@ -69,7 +69,7 @@ def settings_form(services: Services, args: str, user: str) -> dict:
     if user not in services.settings.managers:
         raise Refused(NOT_MANAGER)
     with services.session() as session:
-        current = ReminderSettings.load(session, services.settings.sc_team_channel, services.settings.sc_target_date)
+        current = services.reminder_settings(session)
     return blocks.settings_modal(current)
 
 

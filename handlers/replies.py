@@ -2,7 +2,7 @@
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import escape, message
+from bot.blocks import escape, message, notice_modal
 from bot.services import Services
 from jobs.threads import enqueue_sync
 from models.errors import InputError, ServiceDown
@@ -50,9 +50,18 @@ def team_button(services: Services, press):
         user = body["user"]["id"]
         try:
             if not services.is_team_member(user):
-                respond(ephemeral({**message(NOT_TEAM), "replace_original": False}))
+                tell(body, respond, client, ephemeral(message(NOT_TEAM)))
                 return
             press(body, action, respond, client, user)
         except (InputError, ServiceDown) as error:
-            respond({**problem(error), "replace_original": False})
+            tell(body, respond, client, problem(error))
     return listener
+
+
+def tell(body: dict, respond: Respond, client: WebClient, reply: dict) -> None:
+    """Answer a button press without touching its message: by response_url, or, on the
+    Home tab (which has none), in a small modal."""
+    if body.get("response_url"):
+        respond({**reply, "replace_original": False})
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=notice_modal(reply["text"]))

@@ -71,7 +71,7 @@ def _measure(services: Services, group_text: str, as_of: str):
     directory = services.directory()
     with services.session() as session:
         return measure(session, directory, scope_of(directory, group_text), date.fromisoformat(as_of),
-                       services.settings.sc_target_date)
+                       services.reminder_settings(session).target_date)
 
 
 def _upload_once(services: Services, key: str, channel: str, thread_ts: str, name: str,

@@ -13,7 +13,6 @@ from bot.services import Services
 from jobs import worker_services
 from models.conversations import get_conversation
 from models.reminders import (
-    ReminderSettings,
     after_sending,
     digest,
     nudges,
@@ -27,10 +26,6 @@ from models.tables import Reminder
 UNREACHABLE = {"user_not_found", "user_disabled", "account_inactive", "channel_not_found", "cannot_dm_bot",
                "user_not_visible"}
 LOCK_SECONDS = 300
-
-
-def reminder_settings(services: Services, session) -> ReminderSettings:
-    return ReminderSettings.load(session, services.settings.sc_team_channel, services.settings.sc_target_date)
 
 
 def _deliver(services: Services, key: str, channel: str, body: dict, fallback=None, on_sent=None) -> str:
@@ -57,7 +52,7 @@ def send_digest(slot: str) -> str:
     services = worker_services()
     as_of = datetime.fromisoformat(slot)
     with services.session() as session:
-        settings = reminder_settings(services, session)
+        settings = services.reminder_settings(session)
         body = reminder_messages.digest_message(digest(session, services.directory(), settings, as_of))
     return _deliver(services, f"digest:{slot}", settings.digest_channel, body)
 
@@ -65,7 +60,7 @@ def send_digest(slot: str) -> str:
 def send_countdown(days: int, slot: str) -> str:
     services = worker_services()
     with services.session() as session:
-        settings = reminder_settings(services, session)
+        settings = services.reminder_settings(session)
         figures = digest(session, services.directory(), settings, datetime.fromisoformat(slot))
     body = reminder_messages.countdown_message(days, f"{settings.target_date:%-d %B %Y}", figures.begun, figures.total)
     return _deliver(services, f"countdown:{settings.target_date}:{days}", settings.digest_channel, body)
@@ -75,7 +70,7 @@ def send_nudge(user: str, slot: str) -> str:
     services = worker_services()
     instant = datetime.fromisoformat(slot)
     with services.session() as session:
-        settings = reminder_settings(services, session)
+        settings = services.reminder_settings(session)
         nudge = nudges(session, settings, instant).get(user)
     if nudge is None:
         return "nothing to nudge about any more"
@@ -94,7 +89,7 @@ def send_reminder(reminder_id: int, due: str) -> str:
         if reminder is None or reminder.closed_at is not None or reminder.due_at.isoformat() != due:
             return "cancelled, done or moved since it was due"
         conversation = get_conversation(session, reminder.conversation_id)
-        settings = reminder_settings(services, session)
+        settings = services.reminder_settings(session)
         key = reminder_key(reminder)
     body = reminder_messages.reminder_message(reminder, conversation.title, conversation.card_url)
 

@@ -185,3 +185,24 @@ def test_a_later_session_carries_on_in_the_same_threads(session, settings):
     output = later["/sc log Leicester Back after the weekend"]
     assert shown(output, LEICESTER_THREAD).endswith("\nBack after the weekend")
     assert shown(output, CARD_UPDATED).startswith("Single Conversation: Leicester\n")
+
+
+def test_the_clock_mentions_the_home_tab_and_files_in_the_console(tmp_path, redis_server_url):
+    settings = console_settings(tmp_path, redis_server_url)
+    steps = dict(run(settings,
+                     "/time 2010-11-01T10:00", "/sc start Leicester",
+                     "/sc remind Leicester tomorrow 9am Call the housing officer",
+                     "/time 2010-11-02T09:00",
+                     "@scbot who leads Leicester?",
+                     "/home",
+                     "/sc progress as of 2010-11-01 chart"))
+    reminder = shown(steps["/time 2010-11-02T09:00"], "direct message to @alice: new message")
+    assert "Reminder about Leicester" in reminder and "Call the housing officer" in reminder
+    assert "[1] Snooze 1 hour   [2] Done" in reminder
+    answer = steps["@scbot who leads Leicester?"]
+    assert "in the thread of “@scbot who leads Leicester?”" in answer and "@alice leads Leicester" in answer
+    home = shown(steps["/home"], "Home tab")
+    assert "1 of 40 areas have begun" in home and "Leicester" in home
+    chart = steps["/sc progress as of 2010-11-01 chart"]
+    saved = tmp_path / "files" / "burn-up-2010-11-01.png"
+    assert str(saved) in chart and saved.read_bytes().startswith(b"\x89PNG")

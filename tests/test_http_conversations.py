@@ -205,3 +205,12 @@ def test_done_in_a_shown_card_redraws_that_card(workspace):
 def test_help_placeholders_are_escaped_for_mrkdwn(workspace):
     said = workspace.command("help").message_text
     assert "`/sc start &lt;area&gt;`" in said and "<area>" not in said
+
+
+def test_the_whole_help_is_shown_however_long_it_grows(workspace):
+    from bot.blocks import escape, render_text
+    from models.stages import STAGES
+
+    shown = workspace.command("help").json["blocks"]
+    assert all(len(b["text"]["text"]) <= 3000 for b in shown)
+    assert "\n".join(b["text"]["text"] for b in shown) == escape(render_text("help.md.j2", stages=STAGES))

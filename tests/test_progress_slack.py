@@ -214,6 +214,14 @@ def test_the_home_buttons_open_the_start_form(bot):
     [row] = [b for b in view["blocks"] if b["type"] == "actions"]
     pressed = {e["action_id"]: e for e in row["elements"]}
     assert set(pressed) == {"home_start"}  # no extract button until /sc extract is registered
-    bot.press({**pressed["home_start"], "block_id": row.get("block_id", "home")})
+    bot.press_in_home({**pressed["home_start"], "block_id": row.get("block_id", "home")})
     [start] = [c.args["view"] for c in bot.slack.wait_for("views.open")]
     assert start["callback_id"] == "start_conversation"
+
+
+def test_outsiders_pressing_home_buttons_are_told_in_a_modal(bot):
+    from tests.workspace import OUTSIDER
+
+    bot.press_in_home({"action_id": "home_start", "value": "start", "block_id": "home"}, user=OUTSIDER)
+    [notice] = [c.args["view"] for c in bot.slack.wait_for("views.open")]
+    assert "Only the regional team" in str(notice["blocks"]) and notice.get("callback_id") is None

@@ -88,6 +88,9 @@ class Workspace:
             self.slack.response_url(user), message)
         return self.post(body, content_type)
 
+    def press_in_home(self, button: dict, user: str = MEMBER) -> Reply:
+        return self.post(*slack_payloads.home_action(button, user, user.lower()))
+
     def submit(self, view: dict, values: dict, user: str = MEMBER) -> Reply:
         body, content_type = slack_payloads.view_submission(view, values, user, user.lower())
         return self.post(body, content_type)
