@@ -33,6 +33,9 @@ def socket(args) -> None:
 def worker(args) -> None:
     from rq import Worker
 
+    # Imported here, once, so each job's forked process starts with WeasyPrint and matplotlib loaded.
+    import jobs.extracts
+    import jobs.progress  # noqa: F401
     from bot.services import QUEUES
     from jobs import worker_services
     from jobs.threads import enqueue_pending
@@ -41,11 +44,11 @@ def worker(args) -> None:
     services = worker_services()
     try:
         # Whatever was saved while the queue was down goes to Slack now.
-        caught_up = enqueue_pending(services)
+        caught_up = enqueue_pending(services) + jobs.extracts.enqueue_waiting(services)
         if caught_up:
-            logging.info("queued %d conversation thread(s) to catch up", caught_up)
+            logging.info("queued %d job(s) saved while the queue was down", caught_up)
     except ServiceDown as error:
-        logging.warning("could not look for unposted entries: %s", error)
+        logging.warning("could not look for work saved while the queue was down: %s", error)
     Worker(QUEUES, connection=services.redis).work(burst=args.burst, with_scheduler=not args.burst,
                                                     logging_level="INFO")
 
@@ -90,9 +93,29 @@ def areas(args) -> None:
     print(f"Imported {count} areas from {args.file}.")
 
 
+def stats(args) -> None:
+    from models.db import get_engine, session_scope
+    from models.errors import InputError
+    from models.statistics import import_statistics
+
+    failed = False
+    for path in args.files:
+        try:
+            with session_scope(get_engine(get_settings().effective_database_url)) as session:
+                report = import_statistics(session, path)
+        except (InputError, OSError) as error:
+            print(f"Nothing imported from {path}: {error}", file=sys.stderr)
+            failed = True
+            continue
+        print(report.summary())
+        failed = failed or bool(report.problems)
+    if failed:
+        sys.exit(1)
+
+
 def demo_data(args) -> None:
-    from models.demo_data import build_national
     from models.db import get_engine
+    from models.demo_data import build_national
     from models.errors import InputError
     from models.migrate import upgrade
 
@@ -156,6 +179,12 @@ def main(argv: list[str] | None = None) -> None:
     p = area_commands.add_parser("import", help="add or update areas from a CSV laid out like the shipped one")
     p.add_argument("file")
     p.set_defaults(func=areas)
+
+    p = commands.add_parser("stats", help="the statistics store")
+    stats_commands = p.add_subparsers(dest="action", required=True)
+    p = stats_commands.add_parser("import", help="load figures: the tidy long CSV or national files as published")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=stats)
 
     p = commands.add_parser("run", help="set up the database, then the console (no tokens) or web and worker")
     p.add_argument("--user", default="alice")

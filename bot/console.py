@@ -28,7 +28,7 @@ from sqlmodel import col, select
 from bot import blocks, slack_payloads
 from bot.app import create_app
 from bot.clock import tick
-from bot.services import Services, redis_url
+from bot.services import QUEUES, Services, redis_url
 from bot.settings import Settings
 from bot.standin import BOT_USER, SlackStandIn
 from models import clock
@@ -177,7 +177,8 @@ class Console:
         self.worker = worker
         self.app = create_app(settings)
         self.services = Services(settings)  # for the clock's ticks
-        self.queue = Queue("slack", connection=redis.Redis.from_url(settings.redis_url))
+        connection = redis.Redis.from_url(settings.redis_url)
+        self.queues = [Queue(name, connection=connection) for name in QUEUES]
         self.stdin, self.stdout = stdin, stdout
         self.interactive = stdin is sys.stdin and stdin.isatty()
         self.user = ""
@@ -362,13 +363,13 @@ class Console:
 
     def jobs_done(self) -> bool:
         try:
-            return self.queue.count == 0 and self.queue.started_job_registry.count == 0
+            return all(q.count == 0 and q.started_job_registry.count == 0 for q in self.queues)
         except redis.RedisError:
             return True  # the bot tells the user itself when Redis is away
 
     def job_troubles(self) -> int:
         try:
-            return self.queue.failed_job_registry.count + self.queue.scheduled_job_registry.count
+            return sum(q.failed_job_registry.count + q.scheduled_job_registry.count for q in self.queues)
         except redis.RedisError:
             return 0
 

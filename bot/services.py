@@ -24,7 +24,9 @@ from models.db import get_engine, session_scope
 from models.errors import ServiceDown
 from models.reminders import ReminderSettings
 
-QUEUES = ["slack"]
+# Posts to Slack are quick; documents (extracts, reports, charts) take seconds, so they queue apart
+# and a long PDF never holds up a conversation's thread.
+QUEUES = ["slack", "documents"]
 # A failed post is tried again later: Slack or Redis may be back by then.
 POST_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 # Areas change only by `scbot areas import`; a short cache spares a query per request.

@@ -108,7 +108,6 @@ class SlackStandIn:
     def clear_faults(self) -> None:
         with self._changed:
             self._faults.clear()
-            self.departed.clear()
 
     def thread(self, channel: str, thread_ts: str) -> list[dict]:
         """The replies in a thread, oldest first."""
@@ -123,6 +122,7 @@ class SlackStandIn:
             self.views.clear()
             self.files.clear()
             self._faults.clear()
+            self.departed.clear()
 
     # --- answering -----------------------------------------------------------
     def _fault_for(self, method: str) -> Fault | None:

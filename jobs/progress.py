@@ -24,12 +24,13 @@ LOCK_SECONDS = 300
 def enqueue_chart(services: Services, request: ProgressRequest, channel: str, user: str, trigger_id: str) -> None:
     """The chart for `channel`, or for `user` privately when `channel` is empty."""
     services.enqueue(post_chart, f"chart:{trigger_id}", channel, user, request.group_text,
-                     request.as_of.isoformat(), job_id=_job_id(f"progress-chart-{trigger_id}"))
+                     request.as_of.isoformat(), job_id=_job_id(f"progress-chart-{trigger_id}"), queue="documents")
 
 
 def enqueue_report(services: Services, request: ProgressRequest, channel: str, thread_ts: str) -> None:
     services.enqueue(post_report, f"report:{channel}:{thread_ts}", channel, thread_ts, request.group_text,
-                     request.as_of.isoformat(), job_id=_job_id(f"progress-report-{channel}-{thread_ts}"))
+                     request.as_of.isoformat(), job_id=_job_id(f"progress-report-{channel}-{thread_ts}"),
+                     queue="documents")
 
 
 def _job_id(name: str) -> str:

@@ -6,6 +6,7 @@ from alembic.config import Config
 
 from models.areas import seed_areas
 from models.db import get_engine, session_scope
+from models.statistics import seed_statistics
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -26,4 +27,6 @@ def upgrade(database_url: str) -> int:
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), "heads")
     with session_scope(get_engine(database_url)) as session:
-        return seed_areas(session)
+        seeded = seed_areas(session)
+        seed_statistics(session)  # the shipped East Midlands figures, into an empty store
+        return seeded

@@ -139,3 +139,59 @@ class ProgressUpload(SQLModel, table=True):
     name: str = Field(primary_key=True)  # the file's name, e.g. progress-2011-01-10.pdf
     file_id: str
     uploaded_at: datetime
+
+
+# --- statistics and extracts
+
+class StatisticSource(SQLModel, table=True):
+    """A published file the figures came from, and whom to credit for it."""
+
+    file: str = Field(primary_key=True)  # the national file's name, as published
+    publisher: str = ""
+    table: str = ""
+    licence: str = ""
+    compiled_by: str = ""
+
+
+class Statistic(SQLModel, table=True):
+    """One figure: an area's value of an indicator for a period."""
+
+    __table_args__ = (UniqueConstraint("area_code", "indicator", "period", name="uq_statistic_figure"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_code: str = Field(index=True)  # GSS code: an authority, a 2021 successor, a region or England
+    area_name: str = ""
+    indicator: str = Field(index=True)
+    period: str  # as published: "2010", "2010-11" (financial year) or "Dec 2010" (year ending)
+    period_key: int  # year * 100 + month (0 for a whole year), for choosing and ordering
+    value: float
+    unit: str
+    source_file: str = Field(foreign_key="statisticsource.file")
+
+
+class ExtractRequest(SQLModel, table=True):
+    """A request for an extract and evidence pack, saved before it is queued."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    requested_by: str = Field(index=True)
+    requested_at: datetime
+    subject: str  # the area, areas, HMA, county or region asked for
+    subject_kind: str  # area, areas, hma, county, region
+    area_codes: str  # comma-separated GSS codes
+    topics: str  # comma-separated
+    formats: str  # comma-separated
+    first_year: int
+    last_year: int
+    # waiting (the queue was down), queued, building, done, failed
+    state: str = "waiting"
+    attempt: int = 1
+    reason: str = ""
+    # Where the status message and the files go: the conversation's thread, or a direct message.
+    channel_id: str = ""
+    thread_ts: str = ""
+    status_channel: str = ""
+    status_ts: str = ""
+    # Set once the files are in Slack, so a rerun never posts them again.
+    file_ids: str = ""
+    file_names: str = ""
+    finished_at: datetime | None = None

@@ -27,7 +27,7 @@ from tests.workspace import (
 )
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@localhost:5432/test")
-CLEARED_TABLES = ["reminder", "delivery", "botsetting", "actionitem", "logentry", "conversationarea", "conversation", "slackevent"]
+CLEARED_TABLES = ["extractrequest", "reminder", "delivery", "botsetting", "actionitem", "logentry", "conversationarea", "conversation", "slackevent"]
 
 
 @pytest.fixture(scope="session")
@@ -158,3 +158,27 @@ def workspace(backend, slack, redis_server_url, monkeypatch):
         assert_valid_block_kit(method, payload)
     get_settings.cache_clear()
     worker_services.cache_clear()
+
+
+@pytest.fixture
+def server_with(tmp_path, slack, redis_server_url):
+    """Start `scbot serve` with some settings overridden; stopped after the test."""
+    started = []
+
+    def start(healthy: bool = False, **overrides):
+        database_url = f"sqlite:///{tmp_path / 'scbot.sqlite3'}"
+        upgrade(database_url)
+        env = {**bot_environment(database_url, redis_server_url, slack, tmp_path), **overrides}
+        port = free_port()
+        process = serve(env, port, tmp_path / "server.log")
+        started.append(process)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_healthy(base_url, process, expect_status=200 if healthy else 503)
+        return Workspace(base_url, slack, None, None), process, env
+
+    slack.reset()
+    slack.members.add(MEMBER)
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(15)

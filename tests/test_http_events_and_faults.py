@@ -3,13 +3,9 @@ import json
 import subprocess
 import sys
 
-import pytest
-
-from models.migrate import upgrade
 from models.tables import Conversation
-from tests.conftest import bot_environment, serve, wait_healthy
 from tests.services import free_port
-from tests.workspace import MEMBER, TEAM_CHANNEL, Workspace
+from tests.workspace import MEMBER, TEAM_CHANNEL
 
 
 def mention(ts: str) -> dict:
@@ -44,30 +40,6 @@ def test_healthz_reports_ok(workspace):
     reply = workspace.get("/healthz")
     assert reply.status == 200
     assert reply.json == {"status": "ok", "down": [], "checks": {"database": "ok", "redis": "ok"}}
-
-
-@pytest.fixture
-def server_with(tmp_path, slack, redis_server_url):
-    """Start `scbot serve` with some settings overridden; stopped after the test."""
-    started = []
-
-    def start(healthy: bool = False, **overrides):
-        database_url = f"sqlite:///{tmp_path / 'scbot.sqlite3'}"
-        upgrade(database_url)
-        env = {**bot_environment(database_url, redis_server_url, slack, tmp_path), **overrides}
-        port = free_port()
-        process = serve(env, port, tmp_path / "server.log")
-        started.append(process)
-        base_url = f"http://127.0.0.1:{port}"
-        wait_healthy(base_url, process, expect_status=200 if healthy else 503)
-        return Workspace(base_url, slack, None, None), process, env
-
-    slack.reset()
-    slack.members.add(MEMBER)
-    yield start
-    for process in started:
-        process.terminate()
-        process.wait(15)
 
 
 def test_redis_down_the_write_is_kept_and_the_thread_catches_up(server_with, slack, redis_server_url, tmp_path):

@@ -206,17 +206,19 @@ def test_the_app_home_shows_the_callers_work_and_the_coverage(bot):
     assert_valid_block_kit("views.publish", {"view": view})
 
 
-def test_the_home_buttons_open_the_start_form(bot):
+def test_the_home_buttons_open_the_start_and_extract_forms(bot):
     bot.event({"type": "app_home_opened", "user": MEMBER, "channel": DM, "tab": "home",
                "event_ts": "1700000600.000100"}, "EvHome2")
     bot.slack.wait_for("views.publish")
     view = bot.slack.views[f"home:{MEMBER}"]
     [row] = [b for b in view["blocks"] if b["type"] == "actions"]
     pressed = {e["action_id"]: e for e in row["elements"]}
-    assert set(pressed) == {"home_start"}  # no extract button until /sc extract is registered
-    bot.press_in_home({**pressed["home_start"], "block_id": row.get("block_id", "home")})
-    [start] = [c.args["view"] for c in bot.slack.wait_for("views.open")]
-    assert start["callback_id"] == "start_conversation"
+    assert set(pressed) == {"home_start", "home_extract"}  # /sc extract is registered
+    for action_id in ("home_start", "home_extract"):
+        bot.press_in_home({**pressed[action_id], "block_id": row.get("block_id", "home")})
+        bot.slack.wait_for("views.open", 1 if action_id == "home_start" else 2)
+    start, extract = [c.args["view"] for c in bot.slack.calls_to("views.open")]
+    assert start["callback_id"] == "start_conversation" and extract["callback_id"] != "start_conversation"
 
 
 def test_outsiders_pressing_home_buttons_are_told_in_a_modal(bot):

@@ -1,0 +1,158 @@
+"""`/sc extract`, `/sc extracts`, the extract form and the Retry button.
+
+A request is checked in the acknowledgement (a mistake is answered at once and
+nothing is saved or queued), then saved, given its status message and queued
+by the lazy listener; the worker builds and posts the files.
+"""
+from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from bot.services import Services
+from handlers.commands import READS, WRITES, Write
+from handlers.replies import NOT_TEAM, ephemeral, problem
+from jobs.extracts import queue_request, show_status
+from models.errors import InputError, ServiceDown
+from models.extracts import (
+    DEFAULT_FORMATS,
+    DEFAULT_YEARS,
+    FORMATS,
+    STATES,
+    ExtractSpec,
+    describe,
+    parse_extract,
+    recent_requests,
+    retry_request,
+    save_request,
+    spec_from_form,
+)
+from models.statistics import TOPICS, stored_years
+
+
+def parse(services: Services, args: str, user: str) -> ExtractSpec | None:
+    return parse_extract(services.directory(), args) if args.strip() else None
+
+
+def request_extract(services: Services, spec: ExtractSpec, user: str) -> str:
+    with services.session() as session:
+        request = save_request(session, spec, user)
+    return _queue(services, request.id, request.channel_id)
+
+
+def _queue(services: Services, request_id: int, channel: str) -> str:
+    queued = queue_request(services, request_id)
+    try:
+        show_status(services, request_id)
+    except SlackApiError:
+        pass  # the worker posts the status message when it starts
+    where = f"in the conversation's thread in <#{channel}>" if channel else "in a direct message from me"
+    if not queued:
+        return (f":hourglass: Extract #{request_id} is saved, but the job queue (Redis) is not answering. "
+                f"It will be built when the queue is back, and the files will arrive {where}. Nothing is lost.")
+    return f":inbox_tray: Extract #{request_id} is queued. The files will arrive {where}."
+
+
+def extract_form(services: Services, args: str, user: str) -> dict:
+    directory = services.directory()
+    with services.session() as session:
+        years = stored_years(session) or DEFAULT_YEARS
+    return extract_modal(directory, range(years[0], years[1] + 1))
+
+
+def extract_modal(directory, years) -> dict:
+    groups = blocks.area_options(directory) or []
+    wider = [{"text": blocks.plain(name), "value": f"{kind}:{name}"} for kind, name in
+             [("region", r) for r in sorted({a.region for a in directory.areas if a.region})] +
+             [("county", c) for c in sorted({a.county for a in directory.areas if a.county})]]
+    options = [{"label": blocks.plain("Region and counties"), "options": wider}, *groups]
+
+    def checkbox(values: dict, chosen) -> dict:
+        items = [{"text": blocks.plain(label), "value": key} for key, label in values.items()]
+        return {"type": "checkboxes", "options": items,
+                "initial_options": [item for item in items if item["value"] in chosen]}
+
+    def year_select(initial: int) -> dict:
+        items = [{"text": blocks.plain(str(y)), "value": str(y)} for y in years][-100:]
+        chosen = next((i for i in items if i["value"] == str(initial)), items[0])
+        return {"type": "static_select", "options": items, "initial_option": chosen}
+
+    first, last = (max(DEFAULT_YEARS[0], years[0]), min(DEFAULT_YEARS[1], years[-1]))
+    return {
+        "type": "modal", "callback_id": "extract_request", "title": blocks.plain("Data extract"),
+        "submit": blocks.plain("Request"), "close": blocks.plain("Cancel"),
+        "blocks": [
+            _input("areas", "Area, HMA, county or region",
+                   {"type": "multi_static_select", "option_groups": options,
+                    "placeholder": blocks.plain("One HMA, county or region, or one or more areas")}),
+            _input("topics", "Topics", checkbox({k: f"{k}: {v}" for k, v in TOPICS.items()}, TOPICS)),
+            _input("formats", "Formats", checkbox({k: f"{k.upper()}: {v}" for k, v in FORMATS.items()},
+                                                  DEFAULT_FORMATS)),
+            _input("first_year", "From", year_select(first)),
+            _input("last_year", "To", year_select(last)),
+        ],
+    }
+
+
+def _input(block_id: str, label: str, element: dict) -> dict:
+    return {"type": "input", "block_id": block_id, "label": blocks.plain(label),
+            "element": {"action_id": block_id, **element}}
+
+
+def list_extracts(services: Services, args: str, user: str) -> dict:
+    with services.session() as session:
+        requests = recent_requests(session, user)
+    if not requests:
+        return blocks.message("You have asked for no extracts yet. Try `/sc extract Leicester`.")
+    lines = []
+    for request in requests:
+        line = f"• {STATES[request.state]}: {blocks.escape(describe(request))}"
+        if request.state == "failed":
+            line += f"\n    _{blocks.escape(request.reason)}_"
+        elif request.state == "done" and request.file_names:
+            line += " · " + ", ".join(f"`{blocks.escape(n)}`" for n in request.file_names.split(","))
+        lines.append(line)
+    return blocks.message(f"Your {len(requests)} most recent extracts",
+                          [blocks.section("*Your most recent extracts*\n" + "\n".join(lines))])
+
+
+def register(app: App, services: Services) -> None:
+    READS["extracts"] = list_extracts
+    WRITES["extract"] = Write(parse, request_extract, extract_form)
+
+    def submitted(ack: Ack, body: dict, view: dict) -> None:
+        user = body["user"]["id"]
+        values = {block: next(iter(state.values())) for block, state in view["state"]["values"].items()}
+        try:
+            if not services.is_team_member(user):
+                raise InputError(NOT_TEAM)
+            spec = spec_from_form(
+                services.directory(), [o["value"] for o in values["areas"].get("selected_options") or []],
+                [o["value"] for o in values["topics"].get("selected_options") or []],
+                [o["value"] for o in values["formats"].get("selected_options") or []],
+                int(values["first_year"]["selected_option"]["value"]),
+                int(values["last_year"]["selected_option"]["value"]))
+        except (InputError, ServiceDown) as error:
+            field = {"topic": "topics", "format": "formats", "year": "first_year"}
+            block = next((b for word, b in field.items() if word in str(error)), "areas")
+            ack(response_action="errors", errors={block: str(error)[:2000]})
+            return
+        ack()
+        # The status message, in the thread or a DM, tells the requester what happens next.
+        request_extract(services, spec, user)
+
+    def retry(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        try:
+            if not services.is_team_member(user):
+                respond(ephemeral({**blocks.message(NOT_TEAM), "replace_original": False}))
+                return
+            with services.session() as session:
+                request = retry_request(session, int(action["value"]))
+            reply = _queue(services, request.id, request.channel_id)
+            respond(ephemeral({**blocks.message(reply), "replace_original": False}))
+        except (InputError, ServiceDown) as error:
+            respond({**problem(error), "replace_original": False})
+
+    app.view("extract_request")(submitted)
+    app.action("extract_retry")(retry)

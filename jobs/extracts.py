@@ -1,0 +1,189 @@
+"""Building extracts and evidence packs on RQ, and keeping the requester's status message up to date.
+
+`build_extract(request_id)` makes the documents from the statistics store and
+uploads them with Slack's current flow (files_upload_v2: getUploadURLExternal,
+then completeUploadExternal) into the conversation's thread, or to the
+requester in a direct message. The status message (posted with the Web API,
+never a response_url, which expires) is updated in place as the request moves
+on. Each side effect is recorded as soon as it is made: a job run again, or
+retried by RQ after its worker was killed, reuses the status message and never
+uploads the files twice. A passing fault (Slack 429/5xx, a network or Redis
+blip) is retried by RQ with backoff; the last failure marks the request failed.
+"""
+import logging
+
+import redis
+from redis.exceptions import LockError
+from rq import Retry, get_current_job
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from bot.services import Services
+from jobs import worker_services
+from jobs.documents import documents
+from models.errors import ServiceDown
+from models.evidence import build_pack
+from models.extracts import (
+    FORMATS,
+    STATES,
+    describe,
+    get_request,
+    job_id,
+    set_state,
+    subject_of_request,
+    waiting_requests,
+)
+from models.tables import ExtractRequest
+
+log = logging.getLogger(__name__)
+EXTRACT_RETRY = Retry(max=3, interval=[10, 60, 300])
+# Longer than any pack takes to build; a killed worker's lock lapses after this.
+LOCK_SECONDS = 300
+PASSING_FAULTS = (SlackApiError, OSError, redis.RedisError, ServiceDown)
+
+
+class Busy(Exception):
+    """Another worker is building this request; RQ tries again later."""
+
+
+# --- queueing --------------------------------------------------------------------------
+
+def queue_request(services: Services, request_id: int) -> bool:
+    """Put the request on the queue; False (and the request left waiting) when Redis is down."""
+    with services.session() as session:
+        request = set_state(session, request_id, "queued")
+        key = job_id(request)
+    try:
+        services.enqueue(build_extract, request_id, job_id=key, retry=EXTRACT_RETRY, queue="documents")
+    except ServiceDown:
+        with services.session() as session:
+            set_state(session, request_id, "waiting")
+        return False
+    return True
+
+
+def enqueue_waiting(services: Services) -> int:
+    """Queue every request saved while the queue was down; for a worker to call when it starts."""
+    with services.session() as session:
+        waiting = [r.id for r in waiting_requests(session)]
+    queued = [request_id for request_id in waiting if queue_request(services, request_id)]
+    for request_id in queued:
+        show_status(services, request_id)
+    return len(queued)
+
+
+# --- the status message ------------------------------------------------------------------
+
+def status_message(request: ExtractRequest) -> dict:
+    what = blocks.escape(describe(request))
+    line = f"{STATES[request.state]}: extract {what}, asked for by <@{request.requested_by}>."
+    extra = []
+    if request.state == "waiting":
+        line += " The job queue (Redis) is not answering; it will be built as soon as the queue is back."
+    elif request.state == "building" and request.attempt > 1:
+        line += f" (attempt {request.attempt})"
+    elif request.state == "done":
+        names = request.file_names.split(",") if request.file_names else []
+        where = "in this thread" if request.thread_ts else "here"
+        line += f" The files are {where}: " + ", ".join(f"`{blocks.escape(n)}`" for n in names) + "."
+    elif request.state == "failed":
+        line += f"\nReason: {blocks.escape(request.reason)}"
+        extra.append({"type": "actions", "elements": [
+            blocks.button("Retry", "extract_retry", str(request.id), "primary")]})
+    return blocks.message(f"Extract #{request.id} for {request.subject}: {request.state}",
+                          [blocks.section(line), *extra])
+
+
+def show_status(services: Services, request_id: int) -> None:
+    """Post the request's status message, or update it where it already is."""
+    with services.session() as session:
+        request = get_request(session, request_id)
+    body = status_message(request)
+    if request.status_ts:
+        services.client.chat_update(channel=request.status_channel, ts=request.status_ts, **body)
+        return
+    # A DM is posted to the user's id; Slack answers with the DM channel, where the files then go too.
+    reply = services.client.chat_postMessage(channel=request.channel_id or request.requested_by,
+                                             thread_ts=request.thread_ts or None, **body)
+    with services.session() as session:
+        stored = get_request(session, request_id)
+        stored.status_channel, stored.status_ts = reply["channel"], reply["ts"]
+        session.add(stored)
+
+
+# --- the job -------------------------------------------------------------------------------
+
+def build_extract(request_id: int) -> dict:
+    services = worker_services()
+    lock = services.redis.lock(f"scbot:extract:{request_id}", timeout=LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        raise Busy(f"extract {request_id} is being built by another worker")
+    try:
+        return _build(services, request_id)
+    except PASSING_FAULTS as error:
+        job = get_current_job()
+        if job is None or not job.retries_left:
+            _fail(services, request_id, f"Slack or the job queue kept failing ({_fault(error)}). "
+                                        "Press Retry to try again.")
+        raise
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            pass  # it lapsed; nothing to give back
+
+
+def _build(services: Services, request_id: int) -> dict:
+    with services.session() as session:
+        request = get_request(session, request_id)
+    if request.state == "done":
+        show_status(services, request_id)
+        return {"already_done": True}
+    with services.session() as session:
+        set_state(session, request_id, "building")
+    show_status(services, request_id)
+    if not request.file_ids:
+        try:
+            with services.session() as session:
+                pack = build_pack(session, services.directory(), subject_of_request(request),
+                                  request.topics.split(","), request.first_year, request.last_year,
+                                  request.requested_at)
+            files = documents(pack, [f for f in request.formats.split(",") if f in FORMATS])
+        except PASSING_FAULTS:
+            raise
+        except Exception as error:  # a fault in the data or the documents: retrying would not help
+            log.exception("extract %s could not be built", request_id)
+            _fail(services, request_id, f"The documents could not be built ({type(error).__name__}: {error}).")
+            return {"failed": True}
+        with services.session() as session:
+            request = get_request(session, request_id)
+        reply = services.client.files_upload_v2(
+            file_uploads=[{"content": f.content, "filename": f.filename, "title": f.title} for f in files],
+            channel=request.channel_id or request.status_channel, thread_ts=request.thread_ts or None,
+            initial_comment=f"Extract #{request.id} for {request.subject}, {request.first_year} to "
+                            f"{request.last_year}. Figures from the statistics store; sources inside.",
+        )
+        with services.session() as session:
+            stored = get_request(session, request_id)
+            stored.file_ids = ",".join(f["id"] for f in reply["files"])
+            stored.file_names = ",".join(f.filename for f in files)
+            session.add(stored)
+    with services.session() as session:
+        set_state(session, request_id, "done")
+    show_status(services, request_id)
+    return {"uploaded": True}
+
+
+def _fail(services: Services, request_id: int, reason: str) -> None:
+    with services.session() as session:
+        set_state(session, request_id, "failed", reason)
+    try:
+        show_status(services, request_id)
+    except PASSING_FAULTS:
+        log.warning("could not show extract %s as failed", request_id)
+
+
+def _fault(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return f"Slack answered {error.response.status_code}: {error.response.get('error', 'error')}"
+    return type(error).__name__
