@@ -394,8 +394,10 @@ class Console:
             elif call.method == "chat.postMessage":
                 self.show_post(args)
             elif call.method == "chat.update":
-                self.show_message(f"{self.channel_name(args['channel'])}: card updated",
-                                  decoded(args), args["channel"], args["ts"])
+                message = decoded(args)
+                what = "card" if self.title_of_message(message).startswith("Single Conversation") else "message"
+                self.show_message(f"{self.channel_name(args['channel'])}: {what} updated",
+                                  message, args["channel"], args["ts"])
             elif call.method == "views.open":
                 self.fill_form(decoded(args)["view"])
             elif call.method == "views.publish":
@@ -454,8 +456,10 @@ class Console:
         return ""
 
     def title_of(self, channel: str, ts: str) -> str:
-        message = self.standin.messages.get((channel, ts), {})
-        headers = [b["text"]["text"] for b in message.get("blocks", []) if b["type"] == "header"]
+        return self.title_of_message(self.standin.messages.get((channel, ts), {}))
+
+    def title_of_message(self, message: dict) -> str:
+        headers = [b["text"]["text"] for b in message.get("blocks") or [] if b["type"] == "header"]
         return headers[0] if headers else self.clean(message.get("text", "an earlier message"))
 
     def show_message(self, heading: str, message: dict, channel: str, ts: str, reply_key: str = "") -> None:

@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from bot.blocks import button, day, escape, message, section, when
+from bot.progress_blocks import forecast_line, headline
 from models.reminders import Digest, Nudge, Reminder
 
 
@@ -10,13 +11,10 @@ def _stamp(instant: datetime) -> str:
 
 
 def digest_message(d: Digest) -> dict:
-    share = d.begun / d.total if d.total else 0
-    lines = [f"*{d.begun} of {d.total} areas have begun their Single Conversation* ({share:.0%})."]
-    if d.pace_needed is None:
-        lines.append("The target date has passed.")
-    else:
-        lines.append(f"*{d.days_to_target} days* to the target. Pace needed: *{d.pace_needed:.1f} areas a week*; "
-                     f"pace so far: {d.pace_so_far:.1f} a week.")
+    p = d.progress
+    lines = [headline(p)]
+    lines.append("The target date has passed." if d.days_to_target <= 0 else f"*{d.days_to_target} days* to the target.")
+    lines.append(forecast_line(p))
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Weekly Single Conversation digest"}},
               {"type": "context", "elements": [{"type": "mrkdwn", "text": f"As of {_stamp(d.as_of)}"}]},
               section("\n".join(lines))]
@@ -27,7 +25,7 @@ def digest_message(d: Digest) -> dict:
         blocks.append(section(f"*Not yet begun*\n{waiting}"))
     else:
         blocks.append(section("*Every area has begun.* :tada:"))
-    return message(f"Digest: {d.begun} of {d.total} areas begun, {d.days_to_target} days to the target", blocks)
+    return message(f"Digest: {p.begun} of {p.total} areas begun, {d.days_to_target} days to the target", blocks)
 
 
 def countdown_message(days: int, target: str, begun: int, total: int) -> dict:

@@ -62,7 +62,8 @@ def send_countdown(days: int, slot: str) -> str:
     with services.session() as session:
         settings = services.reminder_settings(session)
         figures = digest(session, services.directory(), settings, datetime.fromisoformat(slot))
-    body = reminder_messages.countdown_message(days, f"{settings.target_date:%-d %B %Y}", figures.begun, figures.total)
+    body = reminder_messages.countdown_message(days, f"{settings.target_date:%-d %B %Y}", figures.progress.begun,
+                                               figures.progress.total)
     return _deliver(services, f"countdown:{settings.target_date}:{days}", settings.digest_channel, body)
 
 

@@ -177,8 +177,11 @@ def stages_as_of(session: Session, before: datetime) -> dict[int, str]:
     return dict(session.exec(select(latest.c.conversation_id, latest.c.stage_to).where(latest.c.newest == 1)).all())
 
 
-def measure(session: Session, directory: AreaDirectory, scope: Scope, as_of: date, target: date) -> Progress:
-    before = end_of(as_of)
+def measure(session: Session, directory: AreaDirectory, scope: Scope, as_of: date, target: date,
+            before: datetime | None = None) -> Progress:
+    """Progress as it stood on `as_of`; history is read up to `before` (default: the end of that day),
+    so a digest due at 09:00 counts only what had happened by 09:00."""
+    before = before or end_of(as_of)
     wanted = set(scope.codes)
     starts = {code: start for code, start in starts_by_area(session, before).items() if code in wanted}
     start_day = {code: clock.local(started_at).date() for code, (_, started_at) in starts.items()}

@@ -16,11 +16,11 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.areas import AreaDirectory
 from models.errors import InputError, NotFound
+from models.progress import Progress, measure, scope_of, starts_by_area
 from models.tables import (
     ActionItem,
     BotSetting,
     Conversation,
-    ConversationArea,
     Delivery,
     LogEntry,
     Reminder,
@@ -270,43 +270,30 @@ def after_sending(session: Session, reminder: Reminder) -> None:
 
 @dataclass
 class Digest:
-    """The region's coverage as of an instant, for the weekly digest."""
+    """The region's coverage as of an instant, for the weekly digest: /sc progress's figures,
+    with the week's moves and the areas still to begin."""
 
     as_of: datetime
-    begun: int
-    total: int
+    progress: Progress
     moved: list[tuple[str, str]]  # (conversation title, what happened) in the week before as_of
     not_begun: dict[str, list[str]]  # HMA -> area names
-    days_to_target: int
-    pace_needed: float | None  # areas a week still needed; None once the target has passed
-    pace_so_far: float  # areas a week since the first start
+
+    @property
+    def days_to_target(self) -> int:
+        return (self.progress.target - self.as_of.date()).days
 
 
 def digest(session: Session, directory: AreaDirectory, settings: ReminderSettings, as_of: datetime) -> Digest:
-    started = dict(session.exec(
-        select(ConversationArea.area_code, Conversation.started_at)
-        .join(Conversation, col(Conversation.id) == col(ConversationArea.conversation_id))
-        .where(col(Conversation.started_at) <= as_of)
-    ).all())
-    not_begun: dict[str, list[str]] = {}
-    for hma, areas in directory.hmas.items():
-        waiting = [a.name for a in areas if a.code not in started]
-        if waiting:
-            not_begun[hma] = waiting
-    week_ago = as_of - timedelta(days=7)
-    moved = [(title, text) for title, text in session.exec(
+    progress = measure(session, directory, scope_of(directory, ""), as_of.date(), settings.target_date,
+                       before=as_of)
+    begun = starts_by_area(session, as_of)
+    not_begun = {hma: [a.name for a in areas if a.code not in begun] for hma, areas in directory.hmas.items()}
+    moved = list(session.exec(
         select(Conversation.title, LogEntry.text)
         .join(Conversation, col(Conversation.id) == col(LogEntry.conversation_id))
-        .where(col(LogEntry.kind).in_(["start", "stage"]), col(LogEntry.created_at) > week_ago,
+        .where(col(LogEntry.kind).in_(["start", "stage"]), col(LogEntry.created_at) > as_of - timedelta(days=7),
                col(LogEntry.created_at) <= as_of)
         .order_by(col(LogEntry.created_at))
-    ).all()]
-    begun, total = len(started), len(directory.areas)
-    days_left = (settings.target_date - as_of.date()).days
-    first = min(started.values(), default=as_of)
-    weeks_so_far = max((as_of - first) / timedelta(weeks=1), 1.0)
-    return Digest(
-        as_of=as_of, begun=begun, total=total, moved=moved, not_begun=not_begun, days_to_target=days_left,
-        pace_needed=(total - begun) / max(days_left / 7, 1 / 7) if days_left > 0 else None,
-        pace_so_far=begun / weeks_so_far if begun else 0.0,
-    )
+    ).all())
+    return Digest(as_of, progress, [tuple(row) for row in moved],
+                  {hma: names for hma, names in not_begun.items() if names})
