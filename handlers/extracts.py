@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.services import Services
 from handlers.commands import READS, WRITES, Write
-from handlers.replies import NOT_TEAM, ephemeral, problem
+from handlers.replies import NOT_TEAM, ephemeral, team_button
 from jobs.extracts import queue_request, show_status
 from models.errors import InputError, ServiceDown
 from models.extracts import (
@@ -140,19 +140,11 @@ def register(app: App, services: Services) -> None:
         # The status message, in the thread or a DM, tells the requester what happens next.
         request_extract(services, spec, user)
 
-    def retry(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        ack()
-        user = body["user"]["id"]
-        try:
-            if not services.is_team_member(user):
-                respond(ephemeral({**blocks.message(NOT_TEAM), "replace_original": False}))
-                return
-            with services.session() as session:
-                request = retry_request(session, int(action["value"]))
-            reply = _queue(services, request.id, request.channel_id)
-            respond(ephemeral({**blocks.message(reply), "replace_original": False}))
-        except (InputError, ServiceDown) as error:
-            respond({**problem(error), "replace_original": False})
+    def retry(body: dict, action: dict, respond: Respond, client, user: str) -> None:
+        with services.session() as session:
+            request = retry_request(session, int(action["value"]))
+        reply = _queue(services, request.id, request.channel_id)
+        respond(ephemeral({**blocks.message(reply), "replace_original": False}))
 
     app.view("extract_request")(submitted)
-    app.action("extract_retry")(retry)
+    app.action("extract_retry")(team_button(services, retry))
