@@ -418,8 +418,12 @@ class Console:
                 self.show_ephemeral({"text": response.body}, key)
 
     def show_ephemeral(self, body: dict, key: str) -> None:
-        heading = "only you can see this" + (": your earlier reply, updated" if body.get("replace_original") else "")
-        self.show_message(f"({heading})", body, self.settings.sc_team_channel, f"{time.time():.6f}", key)
+        if body.get("response_type") == "in_channel":  # a command's answer shared with the channel
+            heading = f"{CHANNEL_NAME}: new message, for everyone"
+        else:
+            heading = "(only you can see this" + (": your earlier reply, updated)" if body.get("replace_original")
+                                                  else ")")
+        self.show_message(heading, body, self.settings.sc_team_channel, f"{time.time():.6f}", key)
 
     def show_post(self, args: dict) -> None:
         channel, thread = args["channel"], args.get("thread_ts")
