@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -166,7 +166,8 @@ def stop_server(process: subprocess.Popen) -> None:
 
 def log_findings(log_path: Path) -> dict:
     text = log_path.read_text(errors="replace") if log_path.exists() else ""
-    lines = text.splitlines()
+    # Bolt's note that the bot gives it a client rather than a token is expected, not a finding.
+    lines = [line for line in text.splitlines() if "`token` will be unused" not in line]
     return {
         "tracebacks": sum("Traceback" in line for line in lines),
         "errors": sum(" ERROR " in line or "[ERROR]" in line for line in lines),
@@ -186,7 +187,9 @@ class CpuMeter:
     def sample(self) -> dict[str, float]:
         import psutil
 
-        used = {}
+        whole = psutil.cpu_times()
+        used = {"whole machine": whole.user + whole.nice + whole.system + getattr(whole, "irq", 0)
+                + getattr(whole, "softirq", 0) + getattr(whole, "steal", 0)}
         for name, pids in self.groups.items():
             total = 0.0
             for pid in pids:
@@ -195,7 +198,8 @@ class CpuMeter:
                     for process in [root, *(root.children(recursive=True) if pid > 0 else [])]:
                         try:
                             times = process.cpu_times()
-                            total += times.user + times.system
+                            # children_*: descendants already ended, e.g. RQ's work horses
+                            total += times.user + times.system + times.children_user + times.children_system
                         except psutil.Error:
                             pass
                 except psutil.Error:
@@ -303,7 +307,8 @@ def summarize(records: list[list], measure_from: float, end_at: float) -> dict:
     }
 
 
-def run_load(name: str, base: str, args, run_id: str, standin, work: Path, cpu_groups: dict) -> dict:
+def run_load(name: str, base: str, args, run_id: str, standin, work: Path, cpu_groups: dict,
+             at_end=None) -> dict:
     """Drive `clients` concurrent clients at `base` for warm-up + seconds; the raw records and a summary."""
     host, port = base.removeprefix("http://").split(":")
     procs = max(1, min(args.load_procs, args.clients))
@@ -327,6 +332,7 @@ def run_load(name: str, base: str, args, run_id: str, standin, work: Path, cpu_g
     cpu_before = meter.sample()
     time.sleep(max(0.0, end_at - time.monotonic()))
     cpu_after = meter.sample()
+    landed_by_end = at_end() if at_end else None
     for loader in loaders:
         try:
             loader.wait(60)
@@ -346,10 +352,15 @@ def run_load(name: str, base: str, args, run_id: str, standin, work: Path, cpu_g
             failures[kind] = failures.get(kind, 0) + count
     summary = summarize(records, measure_from, end_at)
     summary["client_exceptions"] = failures
+    used = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
+    used["other processes"] = max(0.0, used["whole machine"] - sum(v for k, v in used.items() if k != "whole machine"))
+    cpu_after = {**cpu_after, "other processes": used["other processes"]}
+    cpu_before = {**cpu_before, "other processes": 0.0}
     summary["cpu_s"] = {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after}
     summary["cpu_cores_busy"] = {k: round((cpu_after[k] - cpu_before[k]) / args.seconds, 2) for k in cpu_after}
     summary["warmup_requests"] = sum(1 for r in records if r[0] < measure_from)
-    return {"summary": summary, "records": records, "end_at": end_at, "measure_from": measure_from}
+    return {"summary": summary, "records": records, "end_at": end_at, "measure_from": measure_from,
+            "start_at": start_at, "landed_by_end": landed_by_end, "meter": meter}
 
 
 def drain(run_id: str, acked: set[str], sent: int, count_written, standin, redis_url: str, load: dict,
@@ -363,6 +374,7 @@ def drain(run_id: str, acked: set[str], sent: int, count_written, standin, redis
                 if c.args.get("key", "").startswith(run_id + "-") and c.args["key"] != f"{run_id}-start"]
 
     began = time.monotonic()
+    cpu_before = load["meter"].sample()
     last_change, last = began, None
     while True:
         now = time.monotonic()
@@ -373,6 +385,7 @@ def drain(run_id: str, acked: set[str], sent: int, count_written, standin, redis
             break
         time.sleep(0.25)
     written, _ = last
+    drain_cpu = {k: round(v - cpu_before[k], 2) for k, v in load["meter"].sample().items()}
     answered = responses()
     keys_answered = {c.args["key"] for c in answered}
     logged = sum(1 for c in answered if "Logged" in c.args.get("text", ""))
@@ -398,7 +411,41 @@ def drain(run_id: str, acked: set[str], sent: int, count_written, standin, redis
             "p99": ms(percentile(confirm, 99)), "max": ms(confirm[-1]) if confirm else float("nan"),
         },
         "drained_in_s": round(time.monotonic() - began, 2),
+        "written_by_end_of_load": load["landed_by_end"],
+        "writes_per_s_during_load": round(load["landed_by_end"] / (load["end_at"] - load["start_at"]), 1),
+        "cpu_s_while_draining": drain_cpu,
     }
+
+
+def start_rq_workers(args, env: dict, stamp: str, name: str, first: int = 0) -> list[subprocess.Popen]:
+    """`scbot worker` (or RQ's SimpleWorker) processes for the bot's queue; bench/ importable for variants."""
+    worker_env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))}
+    command = ([*serve_command(BOT_TARGET, [])[:-1], "worker"] if args.rq_worker == "scbot"
+               else [sys.executable, "-m", "bench.variants"])
+    started = []
+    for i in range(first, first + args.rq_workers):
+        log = open(RESULTS / f"{stamp}-{name}-worker{i}.log", "w")
+        started.append(subprocess.Popen(command, env=worker_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True))
+    return started
+
+
+def wait_quiet(limit_s: float, threshold_cores: float = 0.3) -> dict:
+    """Wait (at most limit_s) until the rest of the machine uses under threshold_cores for 3 s running."""
+    import psutil
+
+    began = time.monotonic()
+    busy = 0.0
+    while True:
+        before = psutil.cpu_times()
+        time.sleep(3)
+        after = psutil.cpu_times()
+        idle = (after.idle + getattr(after, "iowait", 0)) - (before.idle + getattr(before, "iowait", 0))
+        total = sum(after) - sum(before)
+        busy = (1 - idle / total) * (os.cpu_count() or 1) if total else 0.0
+        waited = time.monotonic() - began
+        if busy < threshold_cores or waited >= limit_s:
+            return {"busy_cores_before": round(busy, 2), "waited_s": round(waited, 1), "quiet": busy < threshold_cores}
 
 
 def bench_app(name: str, target: str, args, env: dict, standin, work: Path, stamp: str,
@@ -414,9 +461,13 @@ def bench_app(name: str, target: str, args, env: dict, standin, work: Path, stam
     run_id = f"{name}{stamp.replace('-', '').replace('T', '')}"
     print(f"\n== {name}: {' '.join(command)}", flush=True)
     result = {"target": target, "command": command, "server_log": str(log_path.relative_to(ROOT))}
+    workers: list[subprocess.Popen] = []
     process = start_server(command, env, log_path)
     try:
         wait_healthy(base, process)
+        if count_written is not None and args.rq_workers:
+            workers.extend(start_rq_workers(args, env, stamp, name))
+            result["rq_workers"] = f"{args.rq_workers} x {args.rq_worker}, started {args.rq_start} the load"
         if count_written is not None:
             from bot.slack_payloads import slash_command
 
@@ -429,12 +480,25 @@ def bench_app(name: str, target: str, args, env: dict, standin, work: Path, stam
             result["start_reply"] = reply.args.get("text", "")[:200]
             print(f"   /sc start {AREA}: {result['start_reply'][:100]}", flush=True)
             before = count_written(run_id)
+            if args.rq_start == "after":  # they were needed for the start only; back after the load
+                for worker in workers:
+                    stop_server(worker)
         groups = {"server (gunicorn)": [process.pid]}
+        if workers:
+            groups["rq workers"] = [w.pid for w in workers]
         if redis_process is not None:
             groups["redis-server"] = [redis_process.pid]
+        if args.quiet_wait:
+            result["machine_before"] = wait_quiet(args.quiet_wait)
+            if not result["machine_before"]["quiet"]:
+                print(f"   the machine is busy with other work ({result['machine_before']['busy_cores_before']} cores);"
+                      " measuring anyway", flush=True)
         print(f"   {args.clients} clients, {args.warmup:g} s warm-up + {args.seconds:g} s measured ...", flush=True)
-        load = run_load(name, base, args, run_id, standin, work, groups)
+        load = run_load(name, base, args, run_id, standin, work, groups,
+                        at_end=(lambda: count_written(run_id) - before) if count_written else None)
         result["summary"] = load["summary"]
+        if count_written is not None and args.rq_workers and args.rq_start == "after":
+            workers.extend(start_rq_workers(args, env, stamp, name, first=len(workers)))
         if count_written is not None:
             acked = {r[5] for r in load["records"] if r[2] == 200}
             print(f"   draining the lazy listeners ({len(acked)} acked writes) ...", flush=True)
@@ -443,6 +507,8 @@ def bench_app(name: str, target: str, args, env: dict, standin, work: Path, stam
         return result
     finally:
         stop_server(process)
+        for worker in workers:
+            stop_server(worker)
         result["server_log_findings"] = log_findings(log_path)
 
 
@@ -479,6 +545,10 @@ def verdict(results: dict) -> list[str]:
             notes.append(f"{label} bot/bare {ratio:.2f}: {'MISSES' if worse(ratio) else 'meets'} the 1.5x aim")
     if bot["errors"]:
         notes.append(f"{bot['errors']} bot requests were not answered 200")
+    for name, result in results.items():
+        other = result["summary"]["cpu_cores_busy"].get("other processes", 0)
+        if other > 0.2:
+            notes.append(f"DISTURBED: other processes used {other:.2f} cores during the {name} run")
     return notes
 
 
@@ -518,7 +588,18 @@ def main() -> None:
     parser.add_argument("--bot-target", default=BOT_TARGET,
                         help="WSGI app to measure as the bot; anything but the default is served by "
                              "bench/serving.py with `scbot serve`'s settings (see bench/variants.py)")
+    parser.add_argument("--rq-workers", type=int, default=0,
+                        help="run this many `scbot worker` processes beside the bot during the load (default 0)")
+    parser.add_argument("--rq-worker", choices=["scbot", "simple"], default="scbot",
+                        help="scbot: `scbot worker` (RQ's Worker, a fork per job); simple: RQ's SimpleWorker "
+                             "(bench/variants.py)")
+    parser.add_argument("--rq-start", choices=["during", "after"], default="during",
+                        help="start the RQ workers before the load (sharing the machine with the server) or "
+                             "once it stops (as if on another machine)")
     parser.add_argument("--drain-timeout", type=float, default=180)
+    parser.add_argument("--quiet-wait", type=float, default=180,
+                        help="wait up to this many seconds for other work on the machine to stop before each "
+                             "app's load (0: don't wait; default 180)")
     parser.add_argument("--label", default="", help="a note kept in the results file")
     parser.add_argument("--load-process", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -567,6 +648,7 @@ def main() -> None:
             "when": stamp, "label": args.label, "machine": machine(),
             "settings": {"seconds": args.seconds, "clients": args.clients, "warmup_s": args.warmup,
                          "load_procs": args.load_procs, "database": "postgresql" if args.database_url else "sqlite",
+                        "rq_workers": f"{args.rq_workers} x {args.rq_worker}" if args.rq_workers else 0,
                          "bot_target": args.bot_target,
                          "gunicorn": gunicorn_command(["--host", "127.0.0.1", "--port", "0", *serve_args])},
         }
@@ -612,7 +694,7 @@ def main() -> None:
                   f"the last confirmation came {w['last_confirmation_after_load_s']} s after the load stopped")
             t = w["time_to_confirmation_ms"]
             print(f"{name}: send to response_url confirmation: p50 {t['p50']:.0f} ms, p99 {t['p99']:.0f} ms, "
-                  f"max {t['max']:.0f} ms")
+                  f"max {t['max']:.0f} ms; writes landed during the load: {w['writes_per_s_during_load']}/s")
     print()
     for note in results_file["verdict"]:
         print("* " + note)

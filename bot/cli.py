@@ -49,6 +49,8 @@ def worker(args) -> None:
             logging.info("queued %d job(s) saved while the queue was down", caught_up)
     except ServiceDown as error:
         logging.warning("could not look for work saved while the queue was down: %s", error)
+    # Each job runs in a forked process: it must open database connections of its own, not share ours.
+    services.engine.dispose()
     Worker(QUEUES, connection=services.redis).work(burst=args.burst, with_scheduler=not args.burst,
                                                     logging_level="INFO")
 
