@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.services import redis_and_process  # noqa: E402  (after the path is set)
+from tests.services import redis_and_process  # after the path is set
 
 TOKEN = "xoxb-bench"
 CHANNEL = "C0TEAM"
@@ -666,8 +666,9 @@ def main() -> None:
         _, last_sent = delivery_state(engine)
         last_row_s = (as_utc(last_sent) - t0_wall).total_seconds() if last_sent else None
         from rq.job import Job
-        first_enqueued = min((j.enqueued_at for j in Job.fetch_many(ids, connection=redis_conn)
-                              if j is not None and j.enqueued_at), default=None)
+        # created_at, not enqueued_at: an RQ retry queues the job again and moves enqueued_at on.
+        first_enqueued = min((j.created_at for j in Job.fetch_many(ids, connection=redis_conn)
+                              if j is not None and j.created_at), default=None)
         tick_first_enqueue_s = ((first_enqueued.replace(tzinfo=UTC) if first_enqueued.tzinfo is None
                                  else first_enqueued) - t0_wall).total_seconds() if first_enqueued else None
         complete = waited["reached_at"] is not None
@@ -753,7 +754,8 @@ def print_summary(result: dict, args) -> None:
           f"last Delivery row at {t['last_delivery_row_s']} s; {t['delivered_per_s_after_first']} DMs/s")
     print(f"  chat.postMessage: {c['post_calls']} calls, {c['ok_posts']} ok, {c['served_429']} answered 429 "
           f"({c['served_429'] / max(c['post_calls'], 1):.0%}), other statuses {c['other_statuses'] or 'none'}")
-    print(f"  exactly once: {c['reminders_delivered_once']} reminders delivered once, {c['reminders_lost_count']} lost, "
+    print(f"  exactly once: {c['reminders_delivered_once']} reminders delivered once, {c['reminders_lost_count']} not "
+          f"delivered ({rq_stats['scheduled_registry']} of the jobs waiting for an RQ retry), "
           f"{c['reminders_sent_twice_or_more']} more than once, {c['users_with_wrong_count']} users with the wrong "
           f"number of DMs; Delivery rows {c['delivery_rows']} ({c['delivery_keys_duplicated']} duplicated keys); "
           f"reminders closed {c['reminders_closed']}")
