@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/reminders.py [--reminders 1000] [--workers 2] [--database-url URL]
 
-Starts a stand-in Slack (bot/standin.py, team channel C0TEAM) that rate-limits
-chat.postMessage the way Slack does (see --limit), a throwaway redis-server (or
+Starts a stand-in Slack (bot/standin.py, team channel C0TEAM) that answers some
+chat.postMessage calls 429 with Retry-After (--limit: every Nth call by default,
+or token buckets as Slack limits posts), a throwaway redis-server (or
 REDIS_URL), and a fresh SQLite database in a temporary folder (or, with
 --database-url postgresql://..., a database of its own, scbot_bench_reminders,
 created on that server and dropped afterwards). It starts one conversation
@@ -29,6 +30,9 @@ others run the same function (bot.cli.worker) with one thing changed, for
 measuring a proposed change before anyone makes it (hidden --variant-worker):
   preload   jobs.reminders imported before the fork, so a job's work horse
             does not import it again
+  freeze    preload, and gc.freeze() before the worker starts forking, so the
+            horses' garbage collections leave the inherited objects (and their
+            copy-on-write pages) alone
   simple    RQ's SimpleWorker instead of Worker: no fork per job; the job runs
             in the worker process (jobs.reminders preloaded as well)
 --no-client-wait (variants only) drops the Web client's RateLimitErrorRetryHandler:
@@ -306,6 +310,16 @@ def variant_worker(spec: str) -> None:
     import jobs.reminders  # noqa: F401  (in the worker process before any fork, not in every work horse)
     if kind == "simple":
         rq.Worker = rq.SimpleWorker  # bot.cli.worker imports Worker from rq when called
+    if kind == "freeze":
+        import gc
+
+        real_work = rq.Worker.work
+
+        def work(self, *args, **kwargs):
+            gc.freeze()  # what is loaded by now stays out of the work horses' garbage collections
+            return real_work(self, *args, **kwargs)
+
+        rq.Worker.work = work
     from bot import cli
 
     cli.main(["worker", *(["--burst"] if "burst" in flags else [])])
@@ -504,7 +518,7 @@ def source_tree() -> dict:
     def git(*args: str) -> str:
         try:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10,
-                                  check=False).stdout.strip()
+                                  check=False).stdout.rstrip("\n")
         except OSError:
             return ""
 
@@ -553,8 +567,8 @@ def main() -> None:
     parser.add_argument("--channel-burst", type=float, default=2.0, help="bucket: burst per channel (default 2)")
     parser.add_argument("--every", type=int, default=20, help="every: answer every Nth call 429 (default 20)")
     parser.add_argument("--retry-after", type=int, default=1, help="every: the Retry-After in seconds (default 1)")
-    parser.add_argument("--worker", choices=["scbot", "preload", "simple"], default="scbot",
-                        help="scbot: `scbot worker` itself (default); preload, simple: variants (see above)")
+    parser.add_argument("--worker", choices=["scbot", "preload", "freeze", "simple"], default="scbot",
+                        help="scbot: `scbot worker` itself (default); preload, freeze, simple: variants (see above)")
     parser.add_argument("--no-client-wait", action="store_true",
                         help="variants only: no RateLimitErrorRetryHandler; a 429 fails the job for RQ to retry")
     parser.add_argument("--worker-mode", choices=["run", "burst"], default="run",
