@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.measure import percentile, wait_until  # noqa: E402
 from tests.services import free_port, redis_and_process  # noqa: E402  (after the path is set)
 
 SECRET = "bench-signing-secret"
@@ -44,25 +45,6 @@ BOT_TARGET = "bot.web:create_wsgi_app()"
 
 
 # --- small helpers ---------------------------------------------------------------
-
-def wait_until(check, timeout: float, interval: float = 0.05, what: str = "something"):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    if not ordered:
-        return float("nan")
-    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
-    return ordered[rank - 1]
-
 
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 2)

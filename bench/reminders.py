@@ -64,6 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.measure import percentile, wait_until  # noqa: E402
 from tests.services import redis_and_process  # after the path is set
 
 TOKEN = "xoxb-bench"
@@ -76,25 +77,6 @@ DEFAULT_AT = "2030-06-15T10:00"  # a Saturday (BST): no digest, nudge or countdo
 
 
 # --- small helpers -----------------------------------------------------------------
-
-def wait_until(check, timeout: float, interval: float = 0.05, what: str = "something"):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    if not ordered:
-        return float("nan")
-    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
-    return ordered[rank - 1]
-
 
 def scbot_command() -> list[str]:
     scbot = Path(sys.executable).parent / "scbot"
