@@ -54,7 +54,7 @@ def post(base: str, body: str, content_type: str, timeout: float = 10) -> tuple[
     import urllib.error
     import urllib.request
 
-    from bot.slack_payloads import sign
+    from bot.offline.payloads import sign
 
     request = urllib.request.Request(base + PATH, data=body.encode(), method="POST",
                                      headers={"Content-Type": content_type, **sign(body, SECRET)})
@@ -158,7 +158,7 @@ def load_process(config_path: str) -> None:
     """One load-generating process: `clients` threads, each on its own keep-alive connection."""
     import http.client
 
-    from bot.slack_payloads import sign, slash_command
+    from bot.offline.payloads import sign, slash_command
 
     config = json.loads(Path(config_path).read_text())
     proc, host, port = config["proc"], config["host"], config["port"]
@@ -413,7 +413,7 @@ def bench_app(name: str, target: str, args, env: dict, standin, work: Path, stam
             workers.extend(start_rq_workers(args, env, stamp, name))
             result["rq_workers"] = f"{args.rq_workers} x {args.rq_worker}, started {args.rq_start} the load"
         if count_written is not None:
-            from bot.slack_payloads import slash_command
+            from bot.offline.payloads import slash_command
 
             key = f"{run_id}-start"
             body, content_type = slash_command(f"start {AREA}", USER, USER_NAME, CHANNEL, standin.response_url(key))
@@ -551,8 +551,8 @@ def main() -> None:
         load_process(args.load_process)
         return
 
-    from bot.standin import SlackStandIn
     from bench.serving import gunicorn_command
+    from bot.offline.standin import SlackStandIn
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")

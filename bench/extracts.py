@@ -25,10 +25,10 @@ from rq import Queue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.documents.evidence_pack import documents
+from bot.offline.standin import SlackStandIn
 from bot.services import Services
 from bot.settings import Settings
-from bot.standin import SlackStandIn
-from jobs.documents import documents
 from jobs.extracts import queue_request, show_status
 from models import clock
 from models.areas import load_directory

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot import slack_payloads
-from bot.standin import SlackStandIn
+from bot.offline import payloads as slack_payloads
+from bot.offline.standin import SlackStandIn
 from tests.services import free_port, redis_server, wait_until
 
 SECRET = "bench-signing-secret"
@@ -99,7 +99,7 @@ def time_server(database_url: str, folder: Path, redis_url: str, standin: SlackS
 def time_chart(database_url: str, runs: int = 30) -> dict:
     from sqlmodel import Session
 
-    from bot.charts import burn_up_png
+    from bot.documents.charts import burn_up_png
     from models.areas import load_directory
     from models.db import get_engine
     from models.progress import measure, scope_of

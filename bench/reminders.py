@@ -170,7 +170,7 @@ def make_standin(limit: str, rate: float, burst: float, channel_rate: float, cha
     every   every Nth call gets 429 with Retry-After `retry_after` (a fixed share).
     none    no 429s.
     """
-    from bot.standin import Fault, SlackStandIn
+    from bot.offline.standin import Fault, SlackStandIn
 
     class RateLimitedStandIn(SlackStandIn):
         def __init__(self, *a, **k):

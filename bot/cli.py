@@ -70,7 +70,7 @@ def clock(args) -> None:
 
 
 def console(args) -> None:
-    from bot.console import run_console
+    from bot.offline.console import run_console
 
     run_console(get_settings(), user_name=args.user)
 

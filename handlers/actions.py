@@ -2,13 +2,13 @@
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.services import Services
+from bot.views import blocks, forms
 from handlers.commands import conversation_card, show_actions
 from handlers.replies import team_button, thread_note
 from models.conversations import complete_action, get_conversation
 
-FORMS = {"card_log": blocks.log_modal, "card_stage": blocks.stage_modal, "card_edit": blocks.edit_modal}
+FORMS = {"card_log": forms.log_modal, "card_stage": forms.stage_modal, "card_edit": forms.edit_modal}
 
 
 def register(app: App, services: Services) -> None:

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.services import Services
+from bot.views import blocks, forms
+from bot.views import conversation as conversation_views
+from bot.views.help import help_message, unknown_command
 from handlers.replies import NOT_TEAM, ephemeral, problem, thread_note
 from models import clock
 from models.commands import (
@@ -110,23 +112,17 @@ def register(app: App, services: Services) -> None:
     app.command("/sc")(ack=acknowledge, lazy=[carry_out])
 
 
-def unknown_command(name: str) -> dict:
-    help_body = blocks.help_message()
-    note = blocks.section(f":thinking_face: I don't know `/sc {blocks.escape(name)}`. Here is what I can do:")
-    return {"text": help_body["text"], "blocks": [note, *help_body["blocks"]]}
-
-
 # --- reads -----------------------------------------------------------------------
 
 def show_help(services: Services, args: str, user: str) -> dict:
-    return blocks.help_message()
+    return help_message()
 
 
 def show_areas(services: Services, args: str, user: str) -> dict:
     directory = services.directory()
     with services.session() as session:
         begun = stages_by_area(session)
-    return blocks.areas_message(directory, begun, args)
+    return conversation_views.areas_message(directory, begun, args)
 
 
 def show_conversation(services: Services, args: str, user: str) -> dict:
@@ -142,7 +138,7 @@ def show_conversation(services: Services, args: str, user: str) -> dict:
 def conversation_card(services: Services, conversation_id: int) -> dict:
     with services.session() as session:
         conversation = get_conversation(session, conversation_id)
-        return blocks.show_message(view_conversation(session, services.directory(), conversation))
+        return conversation_views.show_message(view_conversation(session, services.directory(), conversation))
 
 
 def show_actions(services: Services, args: str, user: str) -> dict:
@@ -154,7 +150,7 @@ def show_actions(services: Services, args: str, user: str) -> dict:
         whose = "The team has" if everyone else "You have"
         return blocks.message(f"{whose} no open actions. `/sc action &lt;area&gt; &lt;text&gt;` adds one.")
     return blocks.message(f"{len(actions)} open actions",
-                          blocks.action_blocks(actions, titles, redraw="all" if everyone else "mine"))
+                          conversation_views.action_blocks(actions, titles, redraw="all" if everyone else "mine"))
 
 
 READS = {"help": show_help, "": show_help, "areas": show_areas, "show": show_conversation,
@@ -185,7 +181,7 @@ def parse_start(services: Services, args: str, user: str):
 
 
 def start_form(services: Services, args: str, user: str) -> dict:
-    return blocks.start_modal(services.directory(), user)
+    return forms.start_modal(services.directory(), user)
 
 
 def parse_log_request(services: Services, args: str, user: str) -> LogRequest | None:
@@ -204,7 +200,7 @@ def parse_action_command(services: Services, args: str, user: str) -> ActionRequ
 def log_form(services: Services, args: str, user: str) -> dict:
     group = parse_log(services.directory(), args).group
     with services.session() as session:
-        return blocks.log_modal(require_conversation(session, group))
+        return forms.log_modal(require_conversation(session, group))
 
 
 def write_start(services: Services, group, user: str) -> str:

@@ -7,26 +7,23 @@ by the lazy listener; the worker builds and posts the files.
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
 from bot.services import Services
+from bot.views import blocks
+from bot.views.extracts import extract_modal, extracts_message
 from handlers.commands import READS, WRITES, Write
 from handlers.replies import NOT_TEAM, ephemeral, team_button
 from jobs.extracts import queue_request, show_status
 from models.errors import InputError, ServiceDown
 from models.extracts import (
-    DEFAULT_FORMATS,
     DEFAULT_YEARS,
-    FORMATS,
-    STATES,
     ExtractSpec,
-    describe,
     parse_extract,
     recent_requests,
     retry_request,
     save_request,
     spec_from_form,
 )
-from models.statistics import TOPICS, stored_years
+from models.statistics import stored_years
 
 
 def parse(services: Services, args: str, user: str) -> ExtractSpec | None:
@@ -59,60 +56,9 @@ def extract_form(services: Services, args: str, user: str) -> dict:
     return extract_modal(directory, range(years[0], years[1] + 1))
 
 
-def extract_modal(directory, years) -> dict:
-    groups = blocks.area_options(directory) or []
-    wider = [{"text": blocks.plain(name), "value": f"{kind}:{name}"} for kind, name in
-             [("region", r) for r in sorted({a.region for a in directory.areas if a.region})] +
-             [("county", c) for c in sorted({a.county for a in directory.areas if a.county})]]
-    options = [{"label": blocks.plain("Region and counties"), "options": wider}, *groups]
-
-    def checkbox(values: dict, chosen) -> dict:
-        items = [{"text": blocks.plain(label), "value": key} for key, label in values.items()]
-        return {"type": "checkboxes", "options": items,
-                "initial_options": [item for item in items if item["value"] in chosen]}
-
-    def year_select(initial: int) -> dict:
-        items = [{"text": blocks.plain(str(y)), "value": str(y)} for y in years][-100:]
-        chosen = next((i for i in items if i["value"] == str(initial)), items[0])
-        return {"type": "static_select", "options": items, "initial_option": chosen}
-
-    first, last = (max(DEFAULT_YEARS[0], years[0]), min(DEFAULT_YEARS[1], years[-1]))
-    return {
-        "type": "modal", "callback_id": "extract_request", "title": blocks.plain("Data extract"),
-        "submit": blocks.plain("Request"), "close": blocks.plain("Cancel"),
-        "blocks": [
-            _input("areas", "Area, HMA, county or region",
-                   {"type": "multi_static_select", "option_groups": options,
-                    "placeholder": blocks.plain("One HMA, county or region, or one or more areas")}),
-            _input("topics", "Topics", checkbox({k: f"{k}: {v}" for k, v in TOPICS.items()}, TOPICS)),
-            _input("formats", "Formats", checkbox({k: f"{k.upper()}: {v}" for k, v in FORMATS.items()},
-                                                  DEFAULT_FORMATS)),
-            _input("first_year", "From", year_select(first)),
-            _input("last_year", "To", year_select(last)),
-        ],
-    }
-
-
-def _input(block_id: str, label: str, element: dict) -> dict:
-    return {"type": "input", "block_id": block_id, "label": blocks.plain(label),
-            "element": {"action_id": block_id, **element}}
-
-
 def list_extracts(services: Services, args: str, user: str) -> dict:
     with services.session() as session:
-        requests = recent_requests(session, user)
-    if not requests:
-        return blocks.message("You have asked for no extracts yet. Try `/sc extract Leicester`.")
-    lines = []
-    for request in requests:
-        line = f"• {STATES[request.state]}: {blocks.escape(describe(request))}"
-        if request.state == "failed":
-            line += f"\n    _{blocks.escape(request.reason)}_"
-        elif request.state == "done" and request.file_names:
-            line += " · " + ", ".join(f"`{blocks.escape(n)}`" for n in request.file_names.split(","))
-        lines.append(line)
-    return blocks.message(f"Your {len(requests)} most recent extracts",
-                          [blocks.section("*Your most recent extracts*\n" + "\n".join(lines))])
+        return extracts_message(recent_requests(session, user))
 
 
 def register(app: App, services: Services) -> None:

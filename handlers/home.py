@@ -3,9 +3,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import col, select
 
-from bot import blocks
-from bot.progress_blocks import home_view
 from bot.services import Services
+from bot.views import forms
+from bot.views.home import home_view
 from handlers import commands
 from handlers.replies import team_button
 from models import clock
@@ -30,7 +30,7 @@ def register(app: App, services: Services) -> None:
         client.views_publish(user_id=event["user"], view=home(services, event["user"]))
 
     def open_start(body: dict, action: dict, respond, client: WebClient, user: str) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.start_modal(services.directory(), user))
+        client.views_open(trigger_id=body["trigger_id"], view=forms.start_modal(services.directory(), user))
 
     def open_extract(body: dict, action: dict, respond, client: WebClient, user: str) -> None:
         form = extract_form()

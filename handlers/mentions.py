@@ -1,14 +1,14 @@
 """Answers to @mentions of the bot in a channel, in the thread of the mention."""
 from slack_bolt import App, Say
 
-from bot import blocks
-from bot.progress_blocks import (
+from bot.services import Services
+from bot.views import blocks
+from bot.views.mentions import (
     lead_answer,
     not_begun_answer,
     overdue_answer,
     short_progress,
 )
-from bot.services import Services
 from models import clock
 from models.conversations import conversation_of
 from models.errors import InputError, ServiceDown

@@ -10,9 +10,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
-from bot.progress_blocks import progress_message
 from bot.services import Services
+from bot.views import blocks
+from bot.views.progress import progress_message
 from handlers.replies import ephemeral, problem
 from jobs.progress import enqueue_chart, enqueue_report
 from models import clock

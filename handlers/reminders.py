@@ -3,8 +3,9 @@ from datetime import time, timedelta
 
 from slack_bolt import Ack, App, Respond
 
-from bot import blocks, reminder_messages
 from bot.services import Services
+from bot.views import blocks, forms
+from bot.views import reminders as reminder_messages
 from handlers import commands
 from handlers.replies import problem, team_button
 from models import clock
@@ -70,7 +71,7 @@ def settings_form(services: Services, args: str, user: str) -> dict:
         raise Refused(NOT_MANAGER)
     with services.session() as session:
         current = services.reminder_settings(session)
-    return blocks.settings_modal(current)
+    return forms.settings_modal(current)
 
 
 def register(app: App, services: Services) -> None:

@@ -2,8 +2,9 @@
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import escape, message, notice_modal
 from bot.services import Services
+from bot.views.blocks import escape, message
+from bot.views.forms import notice_modal
 from jobs.threads import enqueue_sync
 from models.errors import InputError, ServiceDown
 

@@ -17,23 +17,20 @@ from redis.exceptions import LockError
 from rq import Retry, get_current_job
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
+from bot.documents.evidence_pack import documents
 from bot.services import Services
+from bot.views.extracts import status_message
 from jobs import worker_services
-from jobs.documents import documents
 from models.errors import ServiceDown
 from models.evidence import build_pack
 from models.extracts import (
     FORMATS,
-    STATES,
-    describe,
     get_request,
     job_id,
     set_state,
     subject_of_request,
     waiting_requests,
 )
-from models.tables import ExtractRequest
 
 log = logging.getLogger(__name__)
 EXTRACT_RETRY = Retry(max=3, interval=[10, 60, 300])
@@ -73,26 +70,6 @@ def enqueue_waiting(services: Services) -> int:
 
 
 # --- the status message ------------------------------------------------------------------
-
-def status_message(request: ExtractRequest) -> dict:
-    what = blocks.escape(describe(request))
-    line = f"{STATES[request.state]}: extract {what}, asked for by <@{request.requested_by}>."
-    extra = []
-    if request.state == "waiting":
-        line += " The job queue (Redis) is not answering; it will be built as soon as the queue is back."
-    elif request.state == "building" and request.attempt > 1:
-        line += f" (attempt {request.attempt})"
-    elif request.state == "done":
-        names = request.file_names.split(",") if request.file_names else []
-        where = "in this thread" if request.thread_ts else "here"
-        line += f" The files are {where}: " + ", ".join(f"`{blocks.escape(n)}`" for n in names) + "."
-    elif request.state == "failed":
-        line += f"\nReason: {blocks.escape(request.reason)}"
-        extra.append({"type": "actions", "elements": [
-            blocks.button("Retry", "extract_retry", str(request.id), "primary")]})
-    return blocks.message(f"Extract #{request.id} for {request.subject}: {request.state}",
-                          [blocks.section(line), *extra])
-
 
 def show_status(services: Services, request_id: int) -> None:
     """Post the request's status message, or update it where it already is."""

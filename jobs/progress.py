@@ -10,8 +10,8 @@ from datetime import date
 
 from slack_sdk.errors import SlackApiError
 
-from bot.charts import burn_up_png
-from bot.reports import report_pdf, report_xlsx
+from bot.documents.charts import burn_up_png
+from bot.documents.progress_report import report_pdf, report_xlsx
 from bot.services import Services
 from jobs import worker_services
 from models import clock

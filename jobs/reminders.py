@@ -8,8 +8,8 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
-from bot import reminder_messages
 from bot.services import Services
+from bot.views import reminders as reminder_messages
 from jobs import worker_services
 from models.conversations import get_conversation
 from models.reminders import (

@@ -8,8 +8,8 @@ after a crash, posts nothing twice.
 """
 from sqlmodel import col, select
 
-from bot import blocks
 from bot.services import Services
+from bot.views import conversation as conversation_views
 from jobs import worker_services
 from models.conversations import (
     get_conversation,
@@ -48,7 +48,7 @@ def _sync(services: Services, conversation_id: int) -> dict:
     client = services.client
     with services.session() as session:
         conversation = get_conversation(session, conversation_id)
-        card = blocks.card_message(view_conversation(session, services.directory(), conversation))
+        card = conversation_views.card_message(view_conversation(session, services.directory(), conversation))
         card_missing = not conversation.card_ts
     posted = 0
     if card_missing:
@@ -70,7 +70,7 @@ def _sync(services: Services, conversation_id: int) -> dict:
         ))
     for entry in entries:
         reply = client.chat_postMessage(channel=conversation.channel_id, thread_ts=conversation.card_ts,
-                                        **blocks.log_entry_message(entry))
+                                        **conversation_views.log_entry_message(entry))
         with services.session() as session:
             stored = session.get(LogEntry, entry.id)
             stored.slack_ts = reply["ts"]
@@ -80,6 +80,6 @@ def _sync(services: Services, conversation_id: int) -> dict:
         # Stage, last activity and open actions on the card have moved on.
         with services.session() as session:
             conversation = get_conversation(session, conversation_id)
-            card = blocks.card_message(view_conversation(session, services.directory(), conversation))
+            card = conversation_views.card_message(view_conversation(session, services.directory(), conversation))
         client.chat_update(channel=conversation.channel_id, ts=conversation.card_ts, **card)
     return {"card_posted": card_missing, "entries_posted": posted}

@@ -10,8 +10,8 @@ import pytest
 import redis
 from sqlalchemy import text
 
+from bot.offline.standin import SlackStandIn
 from bot.settings import get_settings
-from bot.standin import SlackStandIn
 from jobs import worker_services
 from models.db import get_engine
 from models.migrate import upgrade

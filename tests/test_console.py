@@ -9,9 +9,9 @@ import re
 import pytest
 from sqlmodel import col, select
 
-from bot.blocks import area_options
-from bot.console import run_console
+from bot.offline.console import run_console
 from bot.settings import Settings
+from bot.views.forms import area_options
 from models.areas import load_directory
 from models.db import get_engine, session_scope
 from models.migrate import upgrade

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from bot import slack_payloads
+from bot.offline import payloads as slack_payloads
 from models.tables import ActionItem, Conversation, LogEntry
 from tests.workspace import MEMBER, OUTSIDER, SECRET, STAFF
 

@@ -208,7 +208,7 @@ def test_help_placeholders_are_escaped_for_mrkdwn(workspace):
 
 
 def test_the_whole_help_is_shown_however_long_it_grows(workspace):
-    from bot.blocks import escape, render_text
+    from bot.views.blocks import escape, render_text
     from models.stages import STAGES
 
     shown = workspace.command("help").json["blocks"]

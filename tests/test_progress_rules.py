@@ -152,7 +152,7 @@ def test_the_request_is_read_in_any_order(directory):
 
 
 def test_the_help_states_the_status_rule():
-    from bot.blocks import render_text
+    from bot.views.blocks import render_text
 
     said = render_text("help.md.j2", stages=STAGES)
     assert "• Status: " + STATUS_RULE in said and "/sc progress" in said and "who leads Leicester?" in said

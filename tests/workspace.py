@@ -10,9 +10,9 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from sqlmodel import Session, select
 
-from bot import slack_payloads
+from bot.offline import payloads as slack_payloads
+from bot.offline.standin import SlackStandIn
 from bot.services import QUEUES
-from bot.standin import SlackStandIn
 
 SECRET = "test-signing-secret"
 TEAM_CHANNEL = "C0TEAM"

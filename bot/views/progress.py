@@ -1,11 +1,9 @@
-"""Progress in Block Kit: the `/sc progress` answer, the short answers to mentions, and the App Home."""
-from datetime import date
+"""Progress in Block Kit: the `/sc progress` answer, and the headline lines the digest and Home reuse."""
 
-from bot.blocks import button, day, escape, message, plain, section, when
+from bot.views.blocks import day, escape, message, plain, section
 from models import clock
 from models.progress import AT_RISK, ON_TRACK, Progress
 from models.stages import STAGES
-from models.tables import ActionItem, Area, Conversation
 
 STATUS_ICON = {ON_TRACK: ":large_green_circle:", AT_RISK: ":large_yellow_circle:"}
 BAR_WIDTH = 20
@@ -79,61 +77,3 @@ def progress_message(p: Progress, note: str = "") -> dict:
     if note:
         blocks.append(section(note))
     return message(f"{p.scope.name}: {p.begun} of {p.total} areas have begun ({p.share:.0%}), {p.status}", blocks)
-
-
-# --- mentions -----------------------------------------------------------------------
-
-def short_progress(p: Progress) -> str:
-    return headline(p) + "\n" + forecast_line(p) + "\n`/sc progress` has the rest."
-
-
-def lead_answer(name: str, conversation: Conversation | None) -> str:
-    if conversation is None:
-        return f"{escape(name)} has not begun yet: nobody leads it. `/sc start {escape(name)}` begins it."
-    return (f"<@{conversation.lead_user_id}> leads *{escape(conversation.title)}*, at "
-            f"{STAGES[conversation.stage]}, begun {day(clock.local(conversation.started_at).date())}.")
-
-
-def not_begun_answer(scope_name: str, areas: list[Area]) -> str:
-    if not areas:
-        return f"Every area in {escape(scope_name)} has begun. :tada:"
-    lines = [f"• {escape(a.name)}" for a in areas]
-    return f"*{len(areas)} areas in {escape(scope_name)} have not begun:*\n" + clipped(lines)
-
-
-def overdue_answer(overdue: list[tuple[ActionItem, str]], today: date) -> str:
-    if not overdue:
-        return "Nothing is overdue. :white_check_mark:"
-    lines = [f"• *{escape(title)}*: {escape(a.text)} (<@{a.owner_user_id}>, due {day(a.due_on)}, "
-             f"{(today - a.due_on).days} days ago)" for a, title in overdue]
-    return f"*{len(overdue)} overdue actions:*\n" + clipped(lines)
-
-
-# --- App Home -------------------------------------------------------------------------
-
-def home_view(p: Progress, mine: list[Conversation], actions: list[ActionItem], titles: dict[int, str],
-              can_extract: bool) -> dict:
-    blocks = [
-        {"type": "header", "text": plain("Single Conversations")},
-        section(f"*{escape(p.scope.name)}: {p.begun} of {p.total} areas have begun* ({p.share:.0%})\n"
-                f"`{bar(p.share, 30)}`\n{STATUS_ICON.get(p.status, ':red_circle:')} "
-                f"*{p.status.capitalize()}*: {p.reason}. {forecast_line(p)}"),
-    ]
-    buttons = [button("Start a conversation", "home_start", "start", "primary")]
-    if can_extract:
-        buttons.append(button("Request an extract", "home_extract", "extract"))
-    blocks.append({"type": "actions", "elements": buttons})
-    blocks += [{"type": "divider"}, section(f"*Your conversations* ({len(mine)})")]
-    room = 100 - len(blocks) - 4  # a Home tab holds 100 blocks; keep room for the actions
-    for c in mine[: room // 2]:
-        blocks.append(section(f"*{escape(c.title)}*\n{STAGES[c.stage]} · last activity {when(c.last_activity_at)}",
-                              accessory=button("Log update", "card_log", str(c.id))))
-    if not mine:
-        blocks.append(section("You lead no conversation yet."))
-    today = clock.today()
-    lines = [f"• *{escape(titles.get(a.conversation_id, ''))}*: {escape(a.text)}"
-             + (f" · due {day(a.due_on)}" + (" *(overdue)*" if a.due_on < today else "") if a.due_on else "")
-             for a in actions]
-    blocks += [{"type": "divider"},
-               section(f"*Your open actions* ({len(actions)})\n" + (clipped(lines) if lines else "None."))]
-    return {"type": "home", "blocks": blocks[:100]}

@@ -1,8 +1,8 @@
 """What reminders look like in Slack: the digest, countdowns, nudges and personal reminders."""
 from datetime import datetime
 
-from bot.blocks import button, day, escape, message, section, when
-from bot.progress_blocks import forecast_line, headline
+from bot.views.blocks import button, day, escape, message, section, when
+from bot.views.progress import forecast_line, headline
 from models.reminders import Digest, Nudge, Reminder
 
 

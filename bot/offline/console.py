@@ -25,12 +25,13 @@ from slack_bolt import BoltResponse
 from slack_bolt.request import BoltRequest
 from sqlmodel import col, select
 
-from bot import blocks, slack_payloads
 from bot.app import create_app
 from bot.clock import tick
+from bot.offline import payloads as slack_payloads
+from bot.offline.standin import BOT_USER, SlackStandIn
 from bot.services import QUEUES, Services, redis_url
 from bot.settings import Settings
-from bot.standin import BOT_USER, SlackStandIn
+from bot.views import conversation as conversation_views
 from models import clock
 from models.areas import load_directory
 from models.conversations import view_conversation
@@ -113,7 +114,7 @@ def restore_cards(standin: SlackStandIn, settings: Settings) -> None:
         directory = load_directory(session)
         posted = session.exec(select(Conversation).where(
             Conversation.channel_id == channel, col(Conversation.card_ts) != ""))
-        cards = {c.card_ts: blocks.card_message(view_conversation(session, directory, c)) for c in posted}
+        cards = {c.card_ts: conversation_views.card_message(view_conversation(session, directory, c)) for c in posted}
     for ts, card in cards.items():
         standin.remember(channel, {"type": "message", "user": BOT_USER, "ts": ts, "thread_ts": None, **card})
 

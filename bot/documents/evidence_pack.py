@@ -27,7 +27,7 @@ from models import clock
 from models.commentary import number
 from models.evidence import Pack, Row, Table
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_FORMATS = {"GBP": "£#,##0", "percent": "0.0%", "ratio": "0.00"}
 COMPILATION = ("East Midlands figures curated for this bot from the national files in "

@@ -8,8 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from bot.blocks import TEMPLATES
-from bot.progress_blocks import pace
+from bot.views.blocks import TEMPLATES
+from bot.views.progress import pace
 from models import clock
 from models.progress import STALLED_DAYS, STATUS_RULE, AreaLine, Progress
 from models.stages import STAGES

@@ -1,0 +1,1 @@
+"""Documents: evidence packs, the progress report and charts (PDF, XLSX, CSV, DOCX, PNG)."""
