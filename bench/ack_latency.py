@@ -17,7 +17,6 @@ See bench/README.md for what the figures mean and the last recorded run.
 import argparse
 import json
 import os
-import platform
 import signal
 import subprocess
 import sys
@@ -31,13 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.measure import percentile, wait_until  # noqa: E402
-from tests.services import free_port, redis_and_process  # noqa: E402  (after the path is set)
+from bench.measure import machine, percentile  # noqa: E402  (after the path is set)
+from bot.offline.local_services import free_port, redis_and_process, wait_until  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 USER, USER_NAME = "U0BENCH", "bench"
 CHANNEL = "C0TEAM"
+PACKAGES = ("gunicorn", "slack_bolt", "slack_sdk", "SQLAlchemy", "redis", "rq")  # versions on record
 AREA = "Leicester"
 PATH = "/slack/events"
 RESULTS = ROOT / "bench" / "results"
@@ -496,25 +496,6 @@ def verdict(results: dict) -> list[str]:
     return notes
 
 
-def machine() -> dict:
-    import importlib.metadata as md
-
-    info = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()}
-    try:
-        info["cpu_model"] = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                                 if line.startswith("model name"))
-        info["memory_gb"] = round(int(next(line.split()[1] for line in open("/proc/meminfo")
-                                            if line.startswith("MemTotal"))) / 1024 / 1024, 1)
-    except (OSError, StopIteration):
-        pass
-    for package in ("gunicorn", "slack_bolt", "slack_sdk", "SQLAlchemy", "redis", "rq"):
-        try:
-            info[package] = md.version(package)
-        except md.PackageNotFoundError:
-            pass
-    return info
-
-
 # --- main ----------------------------------------------------------------------------------
 
 def main() -> None:
@@ -589,7 +570,7 @@ def main() -> None:
         serve_args = [a for a in (["--workers", str(args.workers)] if args.workers else [])
                       + (["--threads", str(args.threads)] if args.threads else [])]
         results_file = {
-            "when": stamp, "label": args.label, "machine": machine(),
+            "when": stamp, "label": args.label, "machine": machine(PACKAGES),
             "settings": {"seconds": args.seconds, "clients": args.clients, "warmup_s": args.warmup,
                          "load_procs": args.load_procs, "database": "postgresql" if args.database_url else "sqlite",
                         "rq_workers": f"{args.rq_workers} x {args.rq_worker}" if args.rq_workers else 0,

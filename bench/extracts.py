@@ -26,6 +26,7 @@ from rq import Queue
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.documents.evidence_pack import documents
+from bot.offline.local_services import redis_server
 from bot.offline.standin import SlackStandIn
 from bot.services import Services
 from bot.settings import Settings
@@ -38,7 +39,6 @@ from models.extracts import DEFAULT_FORMATS, DEFAULT_YEARS, ExtractSpec, save_re
 from models.migrate import upgrade
 from models.statistics import TOPICS
 from models.tables import ExtractRequest
-from tests.services import redis_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -28,8 +28,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.offline import payloads as slack_payloads
+from bot.offline.local_services import free_port, redis_server, wait_until
 from bot.offline.standin import SlackStandIn
-from tests.services import free_port, redis_server, wait_until
 
 SECRET = "bench-signing-secret"
 NOW = "2011-03-31T17:00"

@@ -46,14 +46,12 @@ import itertools
 import json
 import math
 import os
-import platform
 import re
 import resource
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -64,11 +62,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.measure import percentile, wait_until  # noqa: E402
-from tests.services import redis_and_process  # after the path is set
+from bench.measure import machine, percentile  # noqa: E402  (after the path is set)
+from bot.offline.local_services import redis_and_process, wait_until  # noqa: E402
 
 TOKEN = "xoxb-bench"
 CHANNEL = "C0TEAM"
+PACKAGES = ("rq", "redis", "slack_sdk", "SQLAlchemy", "psycopg")  # versions on record
 AREA = "Leicester"
 LEAD = "U0BLEAD"
 RESULTS = ROOT / "bench" / "results"
@@ -170,40 +169,26 @@ def make_standin(limit: str, rate: float, burst: float, channel_rate: float, cha
     every   every Nth call gets 429 with Retry-After `retry_after` (a fixed share).
     none    no 429s.
     """
-    from bot.offline.standin import Fault, SlackStandIn
+    from bot.offline.standin import Refusal, SlackStandIn
 
     class RateLimitedStandIn(SlackStandIn):
         def __init__(self, *a, **k):
-            self._local = threading.local()
             self._count = 0
             self._workspace: TokenBucket | None = None
             self._channels: dict[str, TokenBucket] = {}
             self.served_429 = 0
             super().__init__(*a, **k)
 
-        def _handler_class(self):
-            base = super()._handler_class()
-            standin = self
-
-            class Handler(base):
-                def _args(self) -> dict:
-                    args = super()._args()
-                    standin._local.args = args  # the channel, for the per-channel limit in _fault_for
-                    return args
-
-            return Handler
-
-        def _fault_for(self, method: str) -> Fault | None:  # called with self._changed held
-            fault = super()._fault_for(method)
-            if fault is not None or method != "chat.postMessage" or limit == "none":
-                return fault
+        def refusal(self, method: str, args: dict) -> Refusal | None:  # called with self._changed held
+            if method != "chat.postMessage" or limit == "none":
+                return None
             self._count += 1
             wait = 0.0
             if limit == "every":
                 wait = retry_after if self._count % every == 0 else 0.0
             else:
                 now = time.monotonic()
-                channel = getattr(self._local, "args", {}).get("channel", "")
+                channel = args.get("channel", "")
                 bucket = self._channels.get(channel)
                 if bucket is None:
                     bucket = self._channels[channel] = TokenBucket(channel_rate, channel_burst, now)
@@ -219,7 +204,7 @@ def make_standin(limit: str, rate: float, burst: float, channel_rate: float, cha
             if not wait:
                 return None
             self.served_429 += 1
-            return Fault(method, 429, 1, max(1, math.ceil(wait)))
+            return Refusal(429, max(1, math.ceil(wait)))
 
     return RateLimitedStandIn(team_channel=CHANNEL, members={LEAD}, users={LEAD: "lead"})
 
@@ -508,28 +493,6 @@ def source_tree() -> dict:
             "changed_files": [line[3:] for line in git("--no-optional-locks", "status", "--porcelain").splitlines()]}
 
 
-def machine() -> dict:
-    import importlib.metadata as md
-
-    info = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-            "cpus_usable": len(os.sched_getaffinity(0))}
-    try:
-        info["cpu_model"] = next(line.split(":", 1)[1].strip()
-                                 for line in Path("/proc/cpuinfo").read_text().splitlines()
-                                 if line.startswith("model name"))
-        info["memory_gb"] = round(int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                                            if line.startswith("MemTotal"))) / 1024 / 1024, 1)
-        info["loadavg_at_start"] = Path("/proc/loadavg").read_text().split()[:3]
-    except (OSError, StopIteration):
-        pass
-    for package in ("rq", "redis", "slack_sdk", "SQLAlchemy", "psycopg"):
-        try:
-            info[package] = md.version(package)
-        except md.PackageNotFoundError:
-            pass
-    return info
-
-
 # --- main ----------------------------------------------------------------------------------
 
 def main() -> None:
@@ -583,7 +546,7 @@ def main() -> None:
     at = clock.parse_instant(args.at)
     standin = make_standin(args.limit, args.rate, args.burst, args.channel_rate, args.channel_burst, args.every,
                            args.retry_after)
-    result: dict = {"when": stamp, "label": args.label, "machine": machine(), "tree": source_tree(), "settings": {
+    result: dict = {"when": stamp, "label": args.label, "machine": machine(PACKAGES), "tree": source_tree(), "settings": {
         k: v for k, v in vars(args).items() if k not in ("variant_worker",)}}
     result["settings"]["database"] = "postgresql" if args.database_url else "sqlite"
     result["settings"]["database_url"] = re.sub(r"//[^@/]*@", "//***@", args.database_url)

@@ -10,12 +10,12 @@ import pytest
 import redis
 from sqlalchemy import text
 
-from bot.offline.standin import SlackStandIn
+from bot.offline.local_services import free_port, redis_server, wait_until
 from bot.settings import get_settings
 from jobs import worker_services
 from models.db import get_engine
 from models.migrate import upgrade
-from tests.services import free_port, redis_server, wait_until
+from tests.standin import StandInWithControls
 from tests.workspace import (
     MANAGER,
     MEMBER,
@@ -32,14 +32,14 @@ CLEARED_TABLES = ["extractrequest", "reminder", "delivery", "botsetting", "actio
 
 @pytest.fixture(scope="session")
 def redis_server_url():
-    """A real Redis for the whole run (see tests/services.py)."""
+    """A real Redis for the whole run (see bot/offline/local_services.py)."""
     with redis_server() as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def slack():
-    with SlackStandIn(team_channel=TEAM_CHANNEL, members={MEMBER},
+    with StandInWithControls(team_channel=TEAM_CHANNEL, members={MEMBER},
                       users={MEMBER: "member", STAFF: "staff"}) as standin:
         yield standin
 
@@ -84,7 +84,7 @@ class Backend:
     env: dict
 
 
-def bot_environment(database_url: str, redis_url: str, slack: SlackStandIn, data_dir) -> dict:
+def bot_environment(database_url: str, redis_url: str, slack: StandInWithControls, data_dir) -> dict:
     return {
         "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SC_DATA_DIR": str(data_dir),

@@ -11,8 +11,8 @@ from slack_sdk.models.views import View
 from sqlmodel import Session, select
 
 from bot.offline import payloads as slack_payloads
-from bot.offline.standin import SlackStandIn
 from bot.services import QUEUES
+from tests.standin import StandInWithControls
 
 SECRET = "test-signing-secret"
 TEAM_CHANNEL = "C0TEAM"
@@ -46,7 +46,7 @@ def everything_said(body: dict) -> str:
 
 
 class Workspace:
-    def __init__(self, base_url: str, slack: SlackStandIn, engine, redis_connection):
+    def __init__(self, base_url: str, slack: StandInWithControls, engine, redis_connection):
         self.base_url = base_url
         self.slack = slack
         self.engine = engine

@@ -1,8 +1,9 @@
 """A stand-in for Slack's Web API on loopback, for the console, the tests and the benchmarks.
 
 It answers the methods the bot calls the way Slack does, keeps the messages
-and modals it was sent, records every call (response URLs included), and can
-be told to answer some calls with 429 or a server error.
+and modals it was sent, and records every call (response URLs included). A
+subclass decides which calls Slack refuses (`refusal`): the tests script
+faults, a benchmark plays Slack's rate limits.
 """
 import itertools
 import json
@@ -23,10 +24,10 @@ class Call:
 
 
 @dataclass
-class Fault:
-    method: str
+class Refusal:
+    """Slack refusing a call: 429 with Retry-After when rate limited, or a server error."""
+
     status: int
-    times: int
     retry_after: int = 1
 
 
@@ -36,13 +37,11 @@ class SlackStandIn:
         self.team_channel = team_channel
         self.members = members if members is not None else set()
         self.users = users or {}  # user id -> display name
-        self.departed: set[str] = set()  # users who have left the workspace
         self.token_prefix = token_prefix
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], dict] = {}
         self.views: dict[str, dict] = {}
         self.files: dict[str, dict] = {}  # file id -> name, title, content, where it was shared
-        self._faults: list[Fault] = []
         self._changed = threading.Condition()
         self._ts = itertools.count(1)  # for view ids
         self._last_ts = 0
@@ -96,18 +95,10 @@ class SlackStandIn:
                                          f"{[c.method for c in self.calls]}")
                 self._changed.wait(remaining)
 
-    def fail_next(self, method: str, status: int = 429, times: int = 1, retry_after: int = 1) -> None:
-        with self._changed:
-            self._faults.append(Fault(method, status, times, retry_after))
-
     def remember(self, channel: str, message: dict) -> None:
         """Hold a message posted before this stand-in started (the console's earlier sessions)."""
         with self._changed:
             self.messages[(channel, message["ts"])] = message
-
-    def clear_faults(self) -> None:
-        with self._changed:
-            self._faults.clear()
 
     def thread(self, channel: str, thread_ts: str) -> list[dict]:
         """The replies in a thread, oldest first."""
@@ -115,21 +106,9 @@ class SlackStandIn:
             return [m for (c, _ts), m in sorted(self.messages.items(), key=lambda kv: float(kv[0][1]))
                     if c == channel and m.get("thread_ts") == thread_ts]
 
-    def reset(self) -> None:
-        with self._changed:
-            self.calls.clear()
-            self.messages.clear()
-            self.views.clear()
-            self.files.clear()
-            self._faults.clear()
-            self.departed.clear()
-
     # --- answering -----------------------------------------------------------
-    def _fault_for(self, method: str) -> Fault | None:
-        for fault in self._faults:
-            if fault.method == method and fault.times > 0:
-                fault.times -= 1
-                return fault
+    def refusal(self, method: str, args: dict) -> Refusal | None:
+        """How Slack refuses this call, if it does; called with the stand-in's lock held. Never, here."""
         return None
 
     def _record(self, method: str, args: dict) -> None:
@@ -161,8 +140,6 @@ class SlackStandIn:
             return {"ok": False, "error": "no_text"}
         if channel[0] in "UW":
             # Posting to a user id lands in the app's direct messages with them.
-            if channel in self.departed:
-                return {"ok": False, "error": "user_disabled"}
             channel = "D" + channel[1:]
         if args.get("thread_ts") and (channel, args["thread_ts"]) not in self.messages:
             return {"ok": False, "error": "thread_not_found"}
@@ -335,12 +312,12 @@ class SlackStandIn:
                 method = path.removeprefix("/api/")
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ") or args.get("token", "")
                 with standin._changed:
-                    fault = standin._fault_for(method)
-                standin._record(method, {**args, "_status": fault.status if fault else 200})
-                if fault is not None:
-                    headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
-                    self._reply(fault.status, {"ok": False, "error": "ratelimited" if fault.status == 429
-                                               else "internal_error"}, headers)
+                    refusal = standin.refusal(method, args)
+                standin._record(method, {**args, "_status": refusal.status if refusal else 200})
+                if refusal is not None:
+                    headers = {"Retry-After": str(refusal.retry_after)} if refusal.status == 429 else {}
+                    self._reply(refusal.status, {"ok": False, "error": "ratelimited" if refusal.status == 429
+                                                 else "internal_error"}, headers)
                     return
                 if not token.startswith(standin.token_prefix):
                     self._reply(200, {"ok": False, "error": "not_authed" if not token else "invalid_auth"})
