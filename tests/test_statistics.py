@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from bot.documents.evidence_pack import csv_file, neutralise, xlsx
+from bot.documents.figures import csv_file, neutralise, xlsx
 from models import clock
 from models.areas import load_directory
 from models.commentary import number

@@ -1,22 +1,18 @@
 """The progress report as documents: a PDF (WeasyPrint, from an HTML template) and a spreadsheet."""
-import base64
 import io
 from datetime import date, datetime
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from bot.views.blocks import TEMPLATES
+from bot.documents.charts import data_uri
 from bot.views.progress import pace
 from models import clock
 from models.progress import STALLED_DAYS, STATUS_RULE, AreaLine, Progress
 from models.stages import STAGES
+from templates import environment
 
-# Area names and user names go into HTML: autoescape, so "<b>" in a name is text.
-_html = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
-                    undefined=StrictUndefined)
 SOURCES = ("Area names, codes, counties and Housing Market Areas: ONS Geoportal and the East Midlands Regional "
            "Plan (March 2009), Crown copyright, Open Government Licence v3.0.")
 HEADING = Font(bold=True, color="FFFFFF")
@@ -27,10 +23,9 @@ def report_pdf(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], name
                chart_png: bytes) -> bytes:
     from weasyprint import HTML  # slow to import; only the worker needs it
 
-    html = _html.get_template("progress_report.html.j2").render(
+    html = environment.get_template("progress_report.html.j2").render(
         p=p, lines=lines, at_risk=at_risk, names=names, stages=STAGES, rule=STATUS_RULE, pace=pace,
-        stalled_days=STALLED_DAYS, local=clock.local,
-        chart_uri="data:image/png;base64," + base64.b64encode(chart_png).decode(),
+        stalled_days=STALLED_DAYS, local=clock.local, chart_uri=data_uri(chart_png),
     )
     return HTML(string=html).write_pdf()
 

@@ -5,14 +5,11 @@ log entry is shown, never acted on.
 """
 import re
 from datetime import date, datetime
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from models import clock
 from models.stages import STAGES, stage_number
+from templates import environment
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MAX_BLOCKS = 50  # Slack's limit for one message
 MAX_OPTIONS = 100  # Slack's limit for one select menu
 
@@ -30,13 +27,8 @@ def escape(text: str) -> str:
                    for odd, part in ((i % 2 == 1, p) for i, p in enumerate(parts)))
 
 
-_templates = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
-_templates.filters["slack"] = escape
-
-
 def render_text(template: str, **context) -> str:
-    return _templates.get_template(template).render(**context).strip()
+    return environment.get_template(template).render(**context).strip()
 
 
 def when(stored: datetime) -> str:
