@@ -1,21 +1,24 @@
-"""Slack listeners, one module per kind; each parses, calls the domain in `models`, and renders."""
+"""Slack listeners, one module per surface; each parses, calls the domain in `models`, and renders
+with `bot.views`. Permissions are listener middleware (handlers.permissions); every failure is
+answered by one error handler (handlers.errors)."""
 from slack_bolt import App
 
 from bot.services import Services
 from handlers import (
     actions,
     commands,
+    errors,
     events,
     extracts,
+    forms,
     home,
     mentions,
-    progress,
     reminders,
-    views,
 )
 
 
 def register_all(app: App, services: Services) -> None:
-    # progress first: its /sc listener takes `progress` and `report` before the general one takes the rest.
-    for module in (progress, commands, actions, views, events, mentions, reminders, home, extracts):
+    errors.register(app)
+    # Each module registers listeners for its own ids only, so the order does not matter.
+    for module in (events, commands, actions, forms, reminders, extracts, home, mentions):
         module.register(app, services)

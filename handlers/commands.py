@@ -1,9 +1,10 @@
-"""The `/sc` slash command.
+"""The `/sc` slash command: one listener, and one table saying what each subcommand is.
 
-Reads are answered in the acknowledgement. Writes are checked in the
-acknowledgement too (a mistake is answered at once and nothing is written),
-then carried out by a lazy listener, which may call Slack and the database
-without holding up Slack's 3-second limit.
+Each row names who may run it, how its words are read (in the
+acknowledgement, so a mistake is answered at once and nothing is written),
+what is answered in the acknowledgement, what is carried out afterwards (a
+lazy listener, free to call Slack and the database without holding up Slack's
+3 seconds), and the form that asks when no details are given.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,233 +13,105 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.views import blocks, forms
-from bot.views import conversation as conversation_views
+from bot.views.blocks import message
 from bot.views.help import help_message, unknown_command
-from handlers.replies import NOT_TEAM, ephemeral, problem, thread_note
-from models import clock
-from models.commands import (
-    ActionRequest,
-    LogRequest,
-    StageRequest,
-    parse_action,
-    parse_log,
-    parse_stage_request,
-    split_command,
-)
-from models.conversations import (
-    Details,
-    add_action,
-    add_log_entry,
-    conversation_titles,
-    get_conversation,
-    open_actions,
-    require_conversation,
-    set_stage,
-    stages_by_area,
-    start_conversation,
-    view_conversation,
-)
-from models.errors import InputError, ServiceDown
-from models.stages import STAGES
+from handlers import conversations, extracts, progress, reminders
+from handlers.errors import problem
+from handlers.permissions import Who, only
+from handlers.replies import ephemeral
+from models.commands import Command, split_command
+from models.errors import InputError
+
+
+def _as_given(services: Services, command: Command) -> Command:
+    return command
 
 
 @dataclass(frozen=True)
-class Write:
-    """A subcommand that changes something.
+class Subcommand:
+    """`parse` returns the request, or None when the person gave nothing and `form` should ask."""
 
-    `parse` runs in the acknowledgement: it raises InputError for a mistake, or
-    returns None when the user gave nothing and `form` should ask instead.
-    `carry_out` runs in the lazy listener, for the team only, and returns the
-    reply (text, or a message with blocks). Other handler modules add their
-    subcommands to READS and WRITES.
-    """
-
-    parse: Callable[[Services, str, str], object | None]
-    carry_out: Callable[[Services, object, str], str | dict] | None
-    form: Callable[[Services, str, str], dict] | None = None
+    who: Who
+    parse: Callable[[Services, Command], object | None] = _as_given
+    answer: Callable[[Services, object, Command], dict] | None = None  # in the acknowledgement
+    carry_out: Callable[[Services, object, Command], dict | str | None] | None = None  # afterwards
+    form: Callable[[Services, Command], dict] | None = None
+    usage: str = ""  # said when the subcommand needs words after it and has none
 
 
-def form_only(form: Callable[[Services, str, str], dict]) -> Write:
-    """A subcommand that always opens a form (its submission does the writing)."""
-    return Write(lambda services, args, user: None, None, form)
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "": Subcommand(Who.ANYONE, answer=lambda services, request, command: help_message()),
+    "help": Subcommand(Who.ANYONE, answer=lambda services, request, command: help_message()),
+    "areas": Subcommand(Who.ANYONE, answer=conversations.show_areas),
+    "show": Subcommand(Who.ANYONE, answer=conversations.show_conversation,
+                       usage="Which area? For example `/sc show Leicester`."),
+    "actions": Subcommand(Who.ANYONE, answer=conversations.show_actions),
+    "start": Subcommand(Who.TEAM, conversations.parse_start, carry_out=conversations.start,
+                        form=conversations.start_form),
+    "log": Subcommand(Who.TEAM, conversations.parse_log_command, carry_out=conversations.log,
+                      form=conversations.log_form,
+                      usage="Which area, and what happened? For example `/sc log Leicester Met the housing team`."),
+    "stage": Subcommand(Who.TEAM, conversations.parse_stage_command, carry_out=conversations.stage,
+                        usage="Which area, and which stage? For example `/sc stage Leicester evidence`."),
+    "action": Subcommand(Who.TEAM, conversations.parse_action_command, carry_out=conversations.action,
+                         usage="Which area, and what is to be done? For example "
+                               "`/sc action Leicester Send the SHMA figures due next friday @jo`."),
+    "remind": Subcommand(Who.TEAM, reminders.parse_remind, carry_out=reminders.remind, usage=reminders.USAGE),
+    "reminders": Subcommand(Who.ANYONE, answer=reminders.list_reminders),
+    "settings": Subcommand(Who.MANAGERS, lambda services, command: None, form=reminders.settings_form),
+    "extract": Subcommand(Who.TEAM, extracts.parse, carry_out=extracts.request_extract, form=extracts.extract_form),
+    "extracts": Subcommand(Who.ANYONE, answer=extracts.list_extracts),
+    "progress": Subcommand(Who.ANYONE, progress.parse, answer=progress.answer),
+    "report": Subcommand(Who.MANAGERS, progress.parse, answer=progress.report_coming, carry_out=progress.post_report),
+}
+
+
+def read_command(body: dict) -> Command:
+    name, args = split_command(body.get("text", ""))
+    return Command(name, args, body.get("user_id", ""), body.get("channel_id", ""), body.get("trigger_id", ""))
+
+
+def subcommand(body: dict) -> Subcommand | None:
+    return SUBCOMMANDS.get(read_command(body).name)
 
 
 def register(app: App, services: Services) -> None:
-    def acknowledge(body: dict, ack: Ack, client: WebClient, respond: Respond) -> None:
-        name, args = split_command(body.get("text", ""))
-        user = body["user_id"]
-        try:
-            if name in READS:
-                ack(ephemeral(READS[name](services, args, user)))
-                return
-            if name not in WRITES:
-                ack(ephemeral(unknown_command(name)))
-                return
-            request = WRITES[name].parse(services, args, user)
-        except (InputError, ServiceDown) as error:
-            ack(problem(error))
-            return
-        ack()
-        if request is None:  # no details given: ask with a form
-            try:
-                if not services.is_team_member(user):
-                    respond(ephemeral(blocks.message(NOT_TEAM)))
-                    return
-                client.views_open(trigger_id=body["trigger_id"], view=WRITES[name].form(services, args, user))
-            except (InputError, ServiceDown) as error:
-                respond(problem(error))
+    def who(body: dict) -> Who:
+        # An unknown subcommand is answered with the help, which anyone may read.
+        found = subcommand(body)
+        return found.who if found else Who.ANYONE
 
-    def carry_out(body: dict, respond: Respond) -> None:
-        name, args = split_command(body.get("text", ""))
-        if name not in WRITES:
+    def acknowledge(body: dict, ack: Ack) -> None:
+        command = read_command(body)
+        found = SUBCOMMANDS.get(command.name)
+        if found is None:
+            ack(ephemeral(unknown_command(command.name)))
             return
-        user = body["user_id"]
-        try:
-            request = WRITES[name].parse(services, args, user)
-        except (InputError, ServiceDown):
-            return  # already answered in the acknowledgement
-        if request is None:
+        if found.usage and not command.args:
+            raise InputError(found.usage)
+        request = found.parse(services, command)
+        if request is None or found.answer is None:
+            ack()  # the form, or the change, follows from the lazy listener
+            return
+        ack(ephemeral(found.answer(services, request, command)))
+
+    def follow_up(body: dict, client: WebClient, respond: Respond) -> None:
+        command = read_command(body)
+        found = SUBCOMMANDS.get(command.name)
+        if found is None or (found.usage and not command.args):
             return
         try:
-            if not services.is_team_member(user):
-                respond(ephemeral(blocks.message(NOT_TEAM)))
-                return
-            reply = WRITES[name].carry_out(services, request, user)
-            respond(ephemeral(reply if isinstance(reply, dict) else blocks.message(reply)))
-        except (InputError, ServiceDown) as error:
+            request = found.parse(services, command)
+        except InputError:
+            return  # answered in the acknowledgement
+        try:
+            if request is None and found.form:
+                client.views_open(trigger_id=command.trigger_id, view=found.form(services, command))
+            elif request is not None and found.carry_out:
+                reply = found.carry_out(services, request, command)
+                if reply is not None:
+                    respond(ephemeral(reply if isinstance(reply, dict) else message(reply)))
+        except Exception as error:  # noqa: BLE001 - the one place a lazy listener's failure is answered
             respond(problem(error))
 
-    app.command("/sc")(ack=acknowledge, lazy=[carry_out])
-
-
-# --- reads -----------------------------------------------------------------------
-
-def show_help(services: Services, args: str, user: str) -> dict:
-    return help_message()
-
-
-def show_areas(services: Services, args: str, user: str) -> dict:
-    directory = services.directory()
-    with services.session() as session:
-        begun = stages_by_area(session)
-    return conversation_views.areas_message(directory, begun, args)
-
-
-def show_conversation(services: Services, args: str, user: str) -> dict:
-    if not args:
-        raise InputError("Which area? For example `/sc show Leicester`.")
-    directory = services.directory()
-    group = directory.resolve(args)
-    with services.session() as session:
-        conversation_id = require_conversation(session, group).id
-    return conversation_card(services, conversation_id)
-
-
-def conversation_card(services: Services, conversation_id: int) -> dict:
-    with services.session() as session:
-        conversation = get_conversation(session, conversation_id)
-        return conversation_views.show_message(view_conversation(session, services.directory(), conversation))
-
-
-def show_actions(services: Services, args: str, user: str) -> dict:
-    everyone = args.strip().lower() == "all"
-    with services.session() as session:
-        actions = open_actions(session, owner=None if everyone else user)
-        titles = conversation_titles(session, {a.conversation_id for a in actions})
-    if not actions:
-        whose = "The team has" if everyone else "You have"
-        return blocks.message(f"{whose} no open actions. `/sc action &lt;area&gt; &lt;text&gt;` adds one.")
-    return blocks.message(f"{len(actions)} open actions",
-                          conversation_views.action_blocks(actions, titles, redraw="all" if everyone else "mine"))
-
-
-READS = {"help": show_help, "": show_help, "areas": show_areas, "show": show_conversation,
-         "actions": show_actions}
-
-
-# --- writes ----------------------------------------------------------------------
-
-USAGE = {
-    "log": "Which area, and what happened? For example `/sc log Leicester Met the housing team`.",
-    "stage": "Which area, and which stage? For example `/sc stage Leicester evidence`.",
-    "action": "Which area, and what is to be done? For example "
-              "`/sc action Leicester Send the SHMA figures due next friday @jo`.",
-}
-
-
-def needs_args(name: str, parse):
-    """A parser that explains the usage when nothing follows the subcommand."""
-    def checked(services: Services, args: str, user: str):
-        if not args:
-            raise InputError(USAGE[name])
-        return parse(services, args, user)
-    return checked
-
-
-def parse_start(services: Services, args: str, user: str):
-    return services.directory().resolve(args) if args else None
-
-
-def start_form(services: Services, args: str, user: str) -> dict:
-    return forms.start_modal(services.directory(), user)
-
-
-def parse_log_request(services: Services, args: str, user: str) -> LogRequest | None:
-    request = parse_log(services.directory(), args)
-    return request if request.text else None
-
-
-def parse_stage_command(services: Services, args: str, user: str) -> StageRequest:
-    return parse_stage_request(services.directory(), args)
-
-
-def parse_action_command(services: Services, args: str, user: str) -> ActionRequest:
-    return parse_action(services.directory(), args, user, clock.now())
-
-
-def log_form(services: Services, args: str, user: str) -> dict:
-    group = parse_log(services.directory(), args).group
-    with services.session() as session:
-        return forms.log_modal(require_conversation(session, group))
-
-
-def write_start(services: Services, group, user: str) -> str:
-    with services.session() as session:
-        conversation = start_conversation(session, services.directory(), group, Details(lead_user_id=user), user)
-    return (f":tada: Started the Single Conversation with *{blocks.escape(conversation.title)}*, "
-            f"stage {STAGES[conversation.stage]}; you lead it."
-            + thread_note(services, conversation.id, "start"))
-
-
-def write_log(services: Services, request: LogRequest, user: str) -> str:
-    with services.session() as session:
-        conversation = require_conversation(session, request.group)
-        entry = add_log_entry(session, conversation, user, request.text)
-    return (f":memo: Logged for *{blocks.escape(conversation.title)}*."
-            + thread_note(services, conversation.id, f"entry-{entry.id}"))
-
-
-def write_stage(services: Services, request: StageRequest, user: str) -> str:
-    with services.session() as session:
-        conversation = require_conversation(session, request.group)
-        entry = set_stage(session, conversation, request.stage, user)
-    return (f":arrow_right: *{blocks.escape(conversation.title)}* is now at "
-            f"*{blocks.stage_label(request.stage)}*." + thread_note(services, conversation.id, f"entry-{entry.id}"))
-
-
-def write_action(services: Services, request: ActionRequest, user: str) -> str:
-    with services.session() as session:
-        conversation = require_conversation(session, request.group)
-        action = add_action(session, conversation, request.text, request.owner, request.due_on, user)
-    due = f", due {blocks.day(request.due_on)}" if request.due_on else ""
-    return (f":pushpin: Action for <@{request.owner}>{due} on *{blocks.escape(conversation.title)}*: "
-            f"{blocks.escape(action.text)}." + thread_note(services, conversation.id, f"action-{action.id}"))
-
-
-WRITES: dict[str, Write] = {
-    "start": Write(parse_start, write_start, start_form),
-    "log": Write(needs_args("log", parse_log_request), write_log, log_form),
-    "stage": Write(needs_args("stage", parse_stage_command), write_stage),
-    "action": Write(needs_args("action", parse_action_command), write_action),
-}
+    app.command("/sc", middleware=[only(services, who)])(ack=acknowledge, lazy=[follow_up])

@@ -10,10 +10,12 @@ from slack_sdk.errors import SlackApiError
 from bot.services import Services
 from bot.views import blocks
 from bot.views.extracts import extract_modal, extracts_message
-from handlers.commands import READS, WRITES, Write
-from handlers.replies import NOT_TEAM, ephemeral, team_button
+from bot.views.ids import ActionId, FormId
+from handlers.forms import form_values
+from handlers.permissions import Who, only
+from handlers.replies import ephemeral
 from jobs.extracts import queue_request, show_status
-from models.errors import InputError, ServiceDown
+from models.commands import Command
 from models.extracts import (
     DEFAULT_YEARS,
     ExtractSpec,
@@ -24,13 +26,18 @@ from models.extracts import (
     spec_from_form,
 )
 from models.statistics import stored_years
+from models.values import whole_number
 
 
-def parse(services: Services, args: str, user: str) -> ExtractSpec | None:
-    return parse_extract(services.directory(), args) if args.strip() else None
+def parse(services: Services, command: Command) -> ExtractSpec | None:
+    return parse_extract(services.directory(), command.args) if command.args.strip() else None
 
 
-def request_extract(services: Services, spec: ExtractSpec, user: str) -> str:
+def request_extract(services: Services, spec: ExtractSpec, command: Command) -> str:
+    return requested(services, spec, command.user)
+
+
+def requested(services: Services, spec: ExtractSpec, user: str) -> str:
     with services.session() as session:
         request = save_request(session, spec, user)
     return _queue(services, request.id, request.channel_id)
@@ -49,48 +56,42 @@ def _queue(services: Services, request_id: int, channel: str) -> str:
     return f":inbox_tray: Extract #{request_id} is queued. The files will arrive {where}."
 
 
-def extract_form(services: Services, args: str, user: str) -> dict:
+def extract_form(services: Services, command: Command | None = None) -> dict:
     directory = services.directory()
     with services.session() as session:
         years = stored_years(session) or DEFAULT_YEARS
     return extract_modal(directory, range(years[0], years[1] + 1))
 
 
-def list_extracts(services: Services, args: str, user: str) -> dict:
+def list_extracts(services: Services, command: Command, _: Command) -> dict:
     with services.session() as session:
-        return extracts_message(recent_requests(session, user))
+        return extracts_message(recent_requests(session, command.user))
+
+
+def _chosen(values: dict, block: str) -> list[str]:
+    return [option["value"] for option in values.get(block, {}).get("selected_options") or []]
+
+
+def _year(values: dict, block: str) -> int:
+    return whole_number((values.get(block, {}).get("selected_option") or {}).get("value", ""))
 
 
 def register(app: App, services: Services) -> None:
-    READS["extracts"] = list_extracts
-    WRITES["extract"] = Write(parse, request_extract, extract_form)
+    team_only = [only(services, Who.TEAM)]
 
+    @app.view(FormId.EXTRACT, middleware=team_only)
     def submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = body["user"]["id"]
-        values = {block: next(iter(state.values())) for block, state in view["state"]["values"].items()}
-        try:
-            if not services.is_team_member(user):
-                raise InputError(NOT_TEAM)
-            spec = spec_from_form(
-                services.directory(), [o["value"] for o in values["areas"].get("selected_options") or []],
-                [o["value"] for o in values["topics"].get("selected_options") or []],
-                [o["value"] for o in values["formats"].get("selected_options") or []],
-                int(values["first_year"]["selected_option"]["value"]),
-                int(values["last_year"]["selected_option"]["value"]))
-        except (InputError, ServiceDown) as error:
-            field = {"topic": "topics", "format": "formats", "year": "first_year"}
-            block = next((b for word, b in field.items() if word in str(error)), "areas")
-            ack(response_action="errors", errors={block: str(error)[:2000]})
-            return
+        values = form_values(view)
+        spec = spec_from_form(services.directory(), _chosen(values, "areas"), _chosen(values, "topics"),
+                              _chosen(values, "formats"), _year(values, "first_year"), _year(values, "last_year"))
         ack()
         # The status message, in the thread or a DM, tells the requester what happens next.
-        request_extract(services, spec, user)
+        requested(services, spec, body["user"]["id"])
 
-    def retry(body: dict, action: dict, respond: Respond, client, user: str) -> None:
+    @app.action(ActionId.EXTRACT_RETRY, middleware=team_only)
+    def retry(ack: Ack, action: dict, respond: Respond) -> None:
+        ack()
         with services.session() as session:
-            request = retry_request(session, int(action["value"]))
+            request = retry_request(session, whole_number(action["value"]))
         reply = _queue(services, request.id, request.channel_id)
         respond(ephemeral({**blocks.message(reply), "replace_original": False}))
-
-    app.view("extract_request")(submitted)
-    app.action("extract_retry")(team_button(services, retry))

@@ -1,25 +1,16 @@
 """The App Home tab: the caller's conversations and actions, the region's coverage, and buttons to act."""
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlmodel import col, select
 
 from bot.services import Services
 from bot.views import forms
 from bot.views.home import home_view
-from handlers import commands
-from handlers.replies import team_button
+from bot.views.ids import ActionId
+from handlers.extracts import extract_form
+from handlers.permissions import Who, only
 from models import clock
-from models.conversations import conversation_titles, open_actions
+from models.conversations import conversation_titles, led_by, open_actions
 from models.progress import measure, scope_of
-from models.tables import Conversation
-
-EXTRACT = "extract"
-
-
-def extract_form():
-    """The form of `/sc extract`, when the extracts module has registered it; None otherwise."""
-    write = commands.WRITES.get(EXTRACT)
-    return write.form if write else None
 
 
 def register(app: App, services: Services) -> None:
@@ -29,24 +20,26 @@ def register(app: App, services: Services) -> None:
             return
         client.views_publish(user_id=event["user"], view=home(services, event["user"]))
 
-    def open_start(body: dict, action: dict, respond, client: WebClient, user: str) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=forms.start_modal(services.directory(), user))
+    team_only = [only(services, Who.TEAM)]
 
-    def open_extract(body: dict, action: dict, respond, client: WebClient, user: str) -> None:
-        form = extract_form()
-        if form:
-            client.views_open(trigger_id=body["trigger_id"], view=form(services, "", user))
+    @app.action(ActionId.HOME_START, middleware=team_only)
+    def open_start(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=forms.start_modal(services.directory(),
+                                                                               body["user"]["id"]))
 
-    app.action("home_start")(team_button(services, open_start))
-    app.action("home_extract")(team_button(services, open_extract))
+    @app.action(ActionId.HOME_EXTRACT, middleware=team_only)
+    def open_extract(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=extract_form(services))
 
 
 def home(services: Services, user: str) -> dict:
     directory = services.directory()
     with services.session() as session:
-        progress = measure(session, directory, scope_of(directory, ""), clock.today(), services.reminder_settings(session).target_date)
-        mine = list(session.exec(select(Conversation).where(Conversation.lead_user_id == user)
-                                 .order_by(col(Conversation.last_activity_at).desc())))
+        progress = measure(session, directory, scope_of(directory, ""), clock.today(),
+                           services.reminder_settings(session).target_date)
+        mine = led_by(session, user)
         actions = open_actions(session, owner=user)
         titles = conversation_titles(session, {a.conversation_id for a in actions})
-    return home_view(progress, mine, actions, titles, can_extract=extract_form() is not None)
+    return home_view(progress, mine, actions, titles)

@@ -4,6 +4,7 @@ from slack_bolt import App, Say
 from bot.services import Services
 from bot.views import blocks
 from bot.views.mentions import (
+    MENTION_HELP,
     lead_answer,
     not_begun_answer,
     overdue_answer,
@@ -11,32 +12,21 @@ from bot.views.mentions import (
 )
 from models import clock
 from models.conversations import conversation_of
-from models.errors import InputError, ServiceDown
 from models.progress import measure, not_begun, overdue_actions, scope_of
 from models.questions import (
     LEAD,
     NOT_BEGUN,
     OVERDUE,
     PROGRESS,
-    UNDERSTOOD,
     read_question,
 )
-
-MENTION_HELP = blocks.escape(
-    "I keep the region's Single Conversations. Mention me with a question like "
-    + ", ".join(f"“{q}”" for q in UNDERSTOOD)
-    + ". For everything else try `/sc help`, `/sc progress`, or `/sc show <area>` for one conversation.")
 
 
 def register(app: App, services: Services) -> None:
     @app.event("app_mention")
     def answer_mention(event: dict, say: Say) -> None:
-        try:
-            text = answer(services, event.get("text", ""))
-        except InputError as error:
-            text = f":warning: {blocks.escape(str(error))}\n{MENTION_HELP}"
-        except ServiceDown as error:
-            text = f":construction: {blocks.escape(str(error))} right now. Please ask again in a minute."
+        # A question the bot can't answer is explained by the error handler, in the same thread.
+        text = answer(services, event.get("text", ""))
         say(text=text, blocks=[blocks.section(text)], thread_ts=event.get("thread_ts") or event["ts"])
 
 

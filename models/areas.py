@@ -155,6 +155,22 @@ class AreaDirectory:
                 best_query, best_score = query, match[1]
         raise UnknownArea(best_query, self.suggestions(best_query))
 
+    def chosen(self, values: list[str]) -> AreaGroup:
+        """A form's choice of areas: one HMA ("hma:<name>"), or one or more areas ("area:<code>")."""
+        hmas = [value.removeprefix("hma:") for value in values if value.startswith("hma:")]
+        codes = [value.removeprefix("area:") for value in values if value.startswith("area:")]
+        if hmas and (codes or len(hmas) > 1):
+            raise InputError("Choose one HMA, or one or more areas, not both.", field="areas")
+        if hmas:
+            return self.hma_group(hmas[0])
+        if not codes:
+            raise InputError("Choose at least one area or an HMA.", field="areas")
+        if any(code not in self.by_code for code in codes) or any(hma not in self.hmas for hma in hmas):
+            raise InputError("That list of areas is out of date: open the form again.", field="areas")
+        if len(codes) == 1:
+            return self.area_group(codes[0])
+        return AreaGroup(", ".join(sorted(self.by_code[code].name for code in codes)), "areas", tuple(codes))
+
     def names(self, group: AreaGroup) -> list[str]:
         return [self.by_code[code].name for code in group.codes]
 

@@ -16,6 +16,18 @@ DATE_LIKE = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Command:
+    """A `/sc` line as typed: the subcommand, the words after it, who typed it, where, and the
+    trigger that lets the bot answer with a form."""
+
+    name: str
+    args: str
+    user: str
+    channel: str = ""
+    trigger_id: str = ""
+
+
 def split_command(text: str) -> tuple[str, str]:
     name, _, args = text.strip().partition(" ")
     return name.lower(), args.strip()

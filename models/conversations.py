@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.areas import AreaDirectory, AreaGroup
 from models.errors import InputError, NotFound, Refused
-from models.stages import FIRST_STAGE, STAGES
+from models.stages import FIRST_STAGE, STAGES, stage_list
 from models.tables import ActionItem, Conversation, ConversationArea, LogEntry
 from models.text import ACTION_TEXT_MAX, DETAILS_TEXT_MAX, LOG_TEXT_MAX, check_text
 
@@ -141,6 +141,8 @@ def add_log_entry(session: Session, conversation: Conversation, author: str, tex
 
 
 def set_stage(session: Session, conversation: Conversation, stage: str, author: str) -> LogEntry:
+    if stage not in STAGES:
+        raise InputError(f"“{stage}” is not a stage. The stages, in order: {stage_list()}.", field="stage")
     if stage == conversation.stage:
         raise InputError(f"{conversation.title} is already at the stage `{stage}` ({STAGES[stage]}).")
     entry = LogEntry(
@@ -185,10 +187,9 @@ def add_action(
         created_by=author, created_at=now,
     )
     session.add(action)
-    due = f" (due {due_on:%-d %b %Y})" if due_on else ""
     _record(session, conversation, LogEntry(
         conversation_id=conversation.id, author_user_id=author, created_at=now,
-        kind="action", text=f"Action for <@{owner}>{due}: {text}",
+        kind="action", text=text, owner_user_id=owner, due_on=due_on,
     ))
     return action
 
@@ -206,7 +207,7 @@ def complete_action(session: Session, action_id: int, user: str) -> tuple[Action
     conversation = get_conversation(session, action.conversation_id)
     _record(session, conversation, LogEntry(
         conversation_id=conversation.id, author_user_id=user, created_at=now,
-        kind="action-done", text=f"Done: {action.text}",
+        kind="action-done", text=action.text, owner_user_id=action.owner_user_id,
     ))
     return action, True
 
@@ -246,6 +247,12 @@ def open_actions(session: Session, conversation_id: int | None = None, owner: st
     )))
 
 
+def led_by(session: Session, user: str) -> list[Conversation]:
+    """The conversations `user` leads, the most recently active first."""
+    return list(session.exec(select(Conversation).where(Conversation.lead_user_id == user)
+                             .order_by(col(Conversation.last_activity_at).desc())))
+
+
 def conversation_titles(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
@@ -266,3 +273,36 @@ def unposted_conversation_ids(session: Session) -> list[int]:
     without_card = select(Conversation.id).where(Conversation.card_ts == "")
     with_unposted = select(LogEntry.conversation_id).where(LogEntry.slack_ts == "").distinct()
     return sorted(set(session.exec(without_card)) | set(session.exec(with_unposted)))
+
+
+def unposted_entries(session: Session, conversation_id: int) -> list[LogEntry]:
+    """The conversation's log entries not yet in its thread, oldest first."""
+    return list(session.exec(
+        select(LogEntry).where(LogEntry.conversation_id == conversation_id, LogEntry.slack_ts == "")
+        .order_by(col(LogEntry.created_at), col(LogEntry.id))
+    ))
+
+
+def record_card(session: Session, conversation_id: int, channel_id: str, card_ts: str) -> None:
+    """The card is in Slack: where it is, so that it is never posted again and its thread can follow."""
+    conversation = get_conversation(session, conversation_id)
+    conversation.channel_id, conversation.card_ts = channel_id, card_ts
+    session.add(conversation)
+
+
+def record_card_link(session: Session, conversation_id: int, card_url: str) -> None:
+    conversation = get_conversation(session, conversation_id)
+    conversation.card_url = card_url
+    session.add(conversation)
+
+
+def record_entry_posted(session: Session, entry_id: int, slack_ts: str) -> None:
+    entry = session.get(LogEntry, entry_id)
+    entry.slack_ts = slack_ts
+    session.add(entry)
+
+
+def conversations_posted_in(session: Session, channel: str) -> list[Conversation]:
+    """The conversations whose card is posted in `channel`."""
+    return list(session.exec(
+        select(Conversation).where(Conversation.channel_id == channel, col(Conversation.card_ts) != "")))

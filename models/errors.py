@@ -6,7 +6,12 @@ them (Slack, the console) escapes them for its medium.
 
 
 class InputError(Exception):
-    """Bad input: the message says what was wrong and what would work."""
+    """Bad input: the message says what was wrong and what would work; `field` names the input
+    it concerns (a form shows the message beside it)."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
 
 
 class NotFound(InputError):

@@ -59,6 +59,9 @@ class LogEntry(SQLModel, table=True):
     text: str
     stage_from: str = ""
     stage_to: str = ""
+    # An action's entry: whose it is and when it is due (its text is the action's own).
+    owner_user_id: str = ""
+    due_on: date | None = None
     # Set once the entry is in the conversation's thread, so a retried post is skipped.
     slack_ts: str = ""
 

@@ -66,3 +66,37 @@ def test_the_migrations_build_exactly_the_tables_the_code_uses(tmp_path):
     url = f"sqlite:///{tmp_path / 'check.sqlite3'}"
     upgrade(url)
     command.check(alembic_config(url))  # raises if a model differs from the migrated schema
+
+
+def test_an_older_database_keeps_its_actions_log_entries_as_structure(tmp_path):
+    """Log entries written before 0003 held the owner and due date as markup in their text."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from models.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    command.upgrade(alembic_config(url), "0002s")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO conversation (id, title, lead_user_id, stage, started_at, started_by, last_activity_at,"
+            " contacts, notes, channel_id, card_ts, card_url) VALUES (1, 'Leicester', 'U1', 'engaged',"
+            " '2010-11-01 09:00:00', 'U1', '2010-11-01 09:00:00', '', '', '', '', '')"))
+        for entry_id, kind, said in [(1, "action", "Action for <@U2> (due 7 Jan 2011): Send the SHMA: v2"),
+                                     (2, "action", "Action for <@U3>: Book the room"),
+                                     (3, "action-done", "Done: Book the room"),
+                                     (4, "note", "Action for <@U9>: a note that only looks like one")]:
+            connection.execute(text(
+                "INSERT INTO logentry (id, conversation_id, author_user_id, created_at, kind, text, stage_from,"
+                " stage_to, slack_ts) VALUES (:id, 1, 'U1', '2010-11-01 09:00:00', :kind, :text, '', '', '')"),
+                {"id": entry_id, "kind": kind, "text": said})
+    command.upgrade(alembic_config(url), "heads")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT kind, text, owner_user_id, due_on FROM logentry ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [
+        ("action", "Send the SHMA: v2", "U2", "2011-01-07"),
+        ("action", "Book the room", "U3", None),
+        ("action-done", "Book the room", "", None),
+        ("note", "Action for <@U9>: a note that only looks like one", "", None),
+    ]

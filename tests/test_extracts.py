@@ -135,9 +135,8 @@ def test_a_mistake_is_explained_and_nothing_is_saved_or_queued(workspace, comman
 
 
 def test_only_the_team_may_request(workspace):
-    workspace.command("extract Leicester", user=OUTSIDER)
-    [answer] = workspace.responses(user=OUTSIDER)
-    assert "Only the regional team" in answer["text"]
+    answer = workspace.command("extract Leicester", user=OUTSIDER)
+    assert "Only the regional team" in answer.message_text
     assert workspace.rows(ExtractRequest) == []
 
 

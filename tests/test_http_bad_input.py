@@ -85,9 +85,8 @@ def test_user_text_is_escaped_so_nobody_is_pinged(workspace):
 
 def test_people_outside_the_team_may_read_but_not_write(workspace):
     start(workspace)
-    workspace.command("log Leicester I am not on the team", user=OUTSIDER)
-    [refusal] = workspace.responses(user=OUTSIDER)
-    assert "Only the regional team can change Single Conversations" in refusal["text"]
+    refusal = workspace.command("log Leicester I am not on the team", user=OUTSIDER)
+    assert "Only the regional team can change Single Conversations" in refusal.message_text
     assert len(workspace.rows(LogEntry)) == 1
     assert "Single Conversation: Leicester" in workspace.command("show Leicester", user=OUTSIDER).message_text
 
@@ -98,7 +97,7 @@ def test_people_outside_the_team_may_read_but_not_write(workspace):
     # Joining the channel gives the right to write.
     workspace.slack.members.add(OUTSIDER)
     workspace.command("start Derby", user=OUTSIDER)
-    assert "Started" in workspace.responses(2, user=OUTSIDER)[1]["text"]
+    assert "Started" in workspace.responses(user=OUTSIDER)[0]["text"]
 
 
 @pytest.mark.parametrize("headers", [
@@ -129,7 +128,6 @@ def test_asking_for_the_log_form_of_an_area_without_a_conversation(workspace):
 
 
 def test_outsiders_asking_for_a_form_are_refused(workspace):
-    workspace.command("start", user=OUTSIDER)
-    [answer] = workspace.responses(user=OUTSIDER)
-    assert "Only the regional team" in answer["text"]
+    answer = workspace.command("start", user=OUTSIDER)
+    assert "Only the regional team" in answer.message_text
     assert not workspace.slack.calls_to("views.open")

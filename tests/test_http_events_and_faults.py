@@ -3,8 +3,8 @@ import json
 import subprocess
 import sys
 
+from bot.offline.local_services import free_port
 from models.tables import Conversation
-from tests.services import free_port
 from tests.workspace import MEMBER, TEAM_CHANNEL
 
 

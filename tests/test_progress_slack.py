@@ -9,13 +9,13 @@ import redis
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from bot.offline.local_services import free_port
 from jobs.progress import post_chart
 from models.db import get_engine
 from models.migrate import upgrade
 from models.tables import ProgressUpload
 from tests.conftest import bot_environment, serve, wait_healthy
 from tests.progress_fixture import TODAY, build_history
-from tests.services import free_port
 from tests.workspace import (
     MANAGER,
     MEMBER,
@@ -100,7 +100,7 @@ def test_a_shared_chart_goes_to_the_channel(history):
 
 def test_the_report_is_for_managers(history):
     reply = history.command("report", user=MEMBER)
-    assert "The progress report is for managers" in reply.message_text
+    assert "Only managers" in reply.message_text
     history.settle()
     assert not history.slack.calls_to("chat.postMessage")
 

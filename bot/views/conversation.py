@@ -10,6 +10,7 @@ from bot.views.blocks import (
     stage_label,
     when,
 )
+from bot.views.ids import ActionId
 from models import clock
 from models.areas import AreaDirectory
 from models.conversations import ConversationView
@@ -40,9 +41,9 @@ def card_blocks(view: ConversationView, buttons: bool = True) -> list[dict]:
     if buttons:
         value = str(c.id)
         blocks.append({"type": "actions", "elements": [
-            button("Log update", "card_log", value, "primary"),
-            button("Set stage", "card_stage", value),
-            button("Edit details", "card_edit", value),
+            button("Log update", ActionId.CARD_LOG, value, "primary"),
+            button("Set stage", ActionId.CARD_STAGE, value),
+            button("Edit details", ActionId.CARD_EDIT, value),
         ]})
     return blocks
 
@@ -75,11 +76,10 @@ def entry_text(entry: LogEntry) -> str:
     if entry.kind == "stage":
         return f":arrow_right: *Stage*: {STAGES[entry.stage_from]} → *{STAGES[entry.stage_to]}*"
     if entry.kind == "action":
-        # "Action for <@U1> (due ...): text" - the mention is ours, the text is theirs.
-        head, _, rest = entry.text.partition(": ")
-        return f":pushpin: {head}: {escape(rest)}"
+        due = f" (due {day(entry.due_on)})" if entry.due_on else ""
+        return f":pushpin: Action for <@{entry.owner_user_id}>{due}: {escape(entry.text)}"
     if entry.kind == "action-done":
-        return f":white_check_mark: {escape(entry.text)}"
+        return f":white_check_mark: Done: {escape(entry.text)}"
     return escape(entry.text)
 
 
@@ -97,7 +97,7 @@ def action_blocks(actions: list[ActionItem], titles: dict[int, str], redraw: str
         blocks.append(section(
             f"{where}{escape(action.text)}\n<@{action.owner_user_id}>{due}",
             block_id=f"action-{action.id}",
-            accessory=button("Done", "action_done", f"{action.id}:{redraw}"),
+            accessory=button("Done", ActionId.ACTION_DONE, f"{action.id}:{redraw}"),
         ))
     if len(actions) > MAX_BLOCKS - 2:
         blocks.append(section(f"…and {len(actions) - (MAX_BLOCKS - 2)} more."))

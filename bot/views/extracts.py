@@ -1,13 +1,22 @@
 """Extracts in Slack: the request form, the status message the worker keeps current, and `/sc extracts`."""
 from bot.views import blocks
+from bot.views.forms import area_options
+from bot.views.ids import ActionId, FormId
 from models.extracts import DEFAULT_FORMATS, DEFAULT_YEARS, FORMATS, STATES, describe
 from models.statistics import TOPICS
 from models.tables import ExtractRequest
 
+ICONS = {"waiting": ":hourglass:", "queued": ":hourglass_flowing_sand:", "building": ":gear:",
+         "done": ":white_check_mark:", "failed": ":x:"}
+
+
+def _state(request: ExtractRequest) -> str:
+    return f"{ICONS[request.state]} {STATES[request.state]}"
+
 
 def status_message(request: ExtractRequest) -> dict:
     what = blocks.escape(describe(request))
-    line = f"{STATES[request.state]}: extract {what}, asked for by <@{request.requested_by}>."
+    line = f"{_state(request)}: extract {what}, asked for by <@{request.requested_by}>."
     extra = []
     if request.state == "waiting":
         line += " The job queue (Redis) is not answering; it will be built as soon as the queue is back."
@@ -20,13 +29,13 @@ def status_message(request: ExtractRequest) -> dict:
     elif request.state == "failed":
         line += f"\nReason: {blocks.escape(request.reason)}"
         extra.append({"type": "actions", "elements": [
-            blocks.button("Retry", "extract_retry", str(request.id), "primary")]})
+            blocks.button("Retry", ActionId.EXTRACT_RETRY, str(request.id), "primary")]})
     return blocks.message(f"Extract #{request.id} for {request.subject}: {request.state}",
                           [blocks.section(line), *extra])
 
 
 def extract_modal(directory, years) -> dict:
-    groups = blocks.area_options(directory) or []
+    groups = area_options(directory) or []
     wider = [{"text": blocks.plain(name), "value": f"{kind}:{name}"} for kind, name in
              [("region", r) for r in sorted({a.region for a in directory.areas if a.region})] +
              [("county", c) for c in sorted({a.county for a in directory.areas if a.county})]]
@@ -44,7 +53,7 @@ def extract_modal(directory, years) -> dict:
 
     first, last = (max(DEFAULT_YEARS[0], years[0]), min(DEFAULT_YEARS[1], years[-1]))
     return {
-        "type": "modal", "callback_id": "extract_request", "title": blocks.plain("Data extract"),
+        "type": "modal", "callback_id": FormId.EXTRACT, "title": blocks.plain("Data extract"),
         "submit": blocks.plain("Request"), "close": blocks.plain("Cancel"),
         "blocks": [
             _input("areas", "Area, HMA, county or region",
@@ -70,7 +79,7 @@ def extracts_message(requests: list[ExtractRequest]) -> dict:
         return blocks.message("You have asked for no extracts yet. Try `/sc extract Leicester`.")
     lines = []
     for request in requests:
-        line = f"• {STATES[request.state]}: {blocks.escape(describe(request))}"
+        line = f"• {_state(request)}: {blocks.escape(describe(request))}"
         if request.state == "failed":
             line += f"\n    _{blocks.escape(request.reason)}_"
         elif request.state == "done" and request.file_names:

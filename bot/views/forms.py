@@ -2,6 +2,7 @@
 from datetime import date
 
 from bot.views.blocks import MAX_OPTIONS, escape, plain, section
+from bot.views.ids import FormId
 from models.areas import AreaDirectory
 from models.stages import STAGES
 from models.tables import Conversation
@@ -72,19 +73,19 @@ def start_modal(directory: AreaDirectory, caller: str) -> dict:
                                        "placeholder": plain("An HMA, or one or more areas")})
              if groups else
              _input("areas", "Area or HMA", _text_input(False, "", 200), hint="e.g. Leicester or Nottingham Core HMA"))
-    return _modal("start_conversation", "Start a conversation",
+    return _modal(FormId.START, "Start a conversation",
                   [areas, *_details_blocks(caller, "", None, "")], submit="Start")
 
 
 def edit_modal(conversation: Conversation) -> dict:
     c = conversation
-    return _modal("edit_details", "Edit details",
+    return _modal(FormId.EDIT, "Edit details",
                   [section(f"*{escape(c.title)}*"), *_details_blocks(c.lead_user_id, c.contacts, c.first_meeting_on, c.notes)],
                   metadata=str(c.id))
 
 
 def log_modal(conversation: Conversation) -> dict:
-    return _modal("log_entry", "Log update", [
+    return _modal(FormId.LOG, "Log update", [
         section(f"Log entry for *{escape(conversation.title)}*"),
         _input("text", "What happened", _text_input(True, "", LOG_TEXT_MAX)),
     ], metadata=str(conversation.id))
@@ -93,7 +94,7 @@ def log_modal(conversation: Conversation) -> dict:
 def stage_modal(conversation: Conversation) -> dict:
     options = [{"text": plain(f"{label} ({key})"), "value": key} for key, label in STAGES.items()]
     current = next(o for o in options if o["value"] == conversation.stage)
-    return _modal("set_stage", "Set stage", [
+    return _modal(FormId.STAGE, "Set stage", [
         section(f"*{escape(conversation.title)}* is at *{STAGES[conversation.stage]}*."),
         _input("stage", "Stage", {"type": "static_select", "options": options, "initial_option": current}),
     ], metadata=str(conversation.id))
@@ -106,7 +107,7 @@ def settings_modal(current) -> dict:
     channel = {"type": "channels_select"}
     if current.digest_channel:
         channel["initial_channel"] = current.digest_channel
-    return _modal("reminder_settings", "Reminder settings", [
+    return _modal(FormId.SETTINGS, "Reminder settings", [
         _input("digest_day", "Weekly digest: day", {"type": "static_select", "options": days,
                                                     "initial_option": days[min(current.digest_weekday, 4)]}),
         _input("digest_time", "Weekly digest: time", {"type": "timepicker",

@@ -1,5 +1,6 @@
 """The App Home tab: the region's coverage, the person's conversations and open actions."""
 from bot.views.blocks import button, day, escape, plain, section, when
+from bot.views.ids import ActionId
 from bot.views.progress import STATUS_ICON, bar, clipped, forecast_line
 from models import clock
 from models.progress import Progress
@@ -7,23 +8,21 @@ from models.stages import STAGES
 from models.tables import ActionItem, Conversation
 
 
-def home_view(p: Progress, mine: list[Conversation], actions: list[ActionItem], titles: dict[int, str],
-              can_extract: bool) -> dict:
+def home_view(p: Progress, mine: list[Conversation], actions: list[ActionItem], titles: dict[int, str]) -> dict:
     blocks = [
         {"type": "header", "text": plain("Single Conversations")},
         section(f"*{escape(p.scope.name)}: {p.begun} of {p.total} areas have begun* ({p.share:.0%})\n"
                 f"`{bar(p.share, 30)}`\n{STATUS_ICON.get(p.status, ':red_circle:')} "
                 f"*{p.status.capitalize()}*: {p.reason}. {forecast_line(p)}"),
     ]
-    buttons = [button("Start a conversation", "home_start", "start", "primary")]
-    if can_extract:
-        buttons.append(button("Request an extract", "home_extract", "extract"))
+    buttons = [button("Start a conversation", ActionId.HOME_START, "start", "primary"),
+               button("Request an extract", ActionId.HOME_EXTRACT, "extract")]
     blocks.append({"type": "actions", "elements": buttons})
     blocks += [{"type": "divider"}, section(f"*Your conversations* ({len(mine)})")]
     room = 100 - len(blocks) - 4  # a Home tab holds 100 blocks; keep room for the actions
     for c in mine[: room // 2]:
         blocks.append(section(f"*{escape(c.title)}*\n{STAGES[c.stage]} · last activity {when(c.last_activity_at)}",
-                              accessory=button("Log update", "card_log", str(c.id))))
+                              accessory=button("Log update", ActionId.CARD_LOG, str(c.id))))
     if not mine:
         blocks.append(section("You lead no conversation yet."))
     today = clock.today()

@@ -5,8 +5,14 @@ from bot.views.blocks import day, escape
 from bot.views.progress import clipped, forecast_line, headline
 from models import clock
 from models.progress import Progress
+from models.questions import UNDERSTOOD
 from models.stages import STAGES
 from models.tables import ActionItem, Area, Conversation
+
+MENTION_HELP = escape(
+    "I keep the region's Single Conversations. Mention me with a question like "
+    + ", ".join(f"“{q}”" for q in UNDERSTOOD)
+    + ". For everything else try `/sc help`, `/sc progress`, or `/sc show <area>` for one conversation.")
 
 
 def short_progress(p: Progress) -> str:

@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from bot.views.blocks import button, day, escape, message, section, when
+from bot.views.ids import ActionId
 from bot.views.progress import forecast_line, headline
 from models.reminders import Digest, Nudge, Reminder
 
@@ -57,8 +58,8 @@ def reminder_message(reminder: Reminder, title: str, link: str, fallback_for: st
     value = str(reminder.id)
     return message(f"Reminder: {reminder.text}", [
         section(text),
-        {"type": "actions", "elements": [button("Snooze 1 hour", "reminder_snooze", value),
-                                         button("Done", "reminder_done", value, "primary")]},
+        {"type": "actions", "elements": [button("Snooze 1 hour", ActionId.REMINDER_SNOOZE, value),
+                                         button("Done", ActionId.REMINDER_DONE, value, "primary")]},
     ])
 
 
@@ -71,6 +72,6 @@ def reminders_list(reminders: list[Reminder], titles: dict[int, str]) -> dict:
         blocks.append(section(
             f"{when(reminder.due_at)}{every} · *{escape(titles.get(reminder.conversation_id, ''))}*: "
             f"{escape(reminder.text)}",
-            accessory=button("Cancel", "reminder_cancel", str(reminder.id)),
+            accessory=button("Cancel", ActionId.REMINDER_CANCEL, str(reminder.id)),
         ))
     return message(f"{len(reminders)} reminders", blocks)

@@ -1,0 +1,137 @@
+"""The conversation subcommands of `/sc`: areas, show, actions (read); start, log, stage, action (write)."""
+from bot.services import Services
+from bot.views import blocks, forms
+from bot.views import conversation as conversation_views
+from handlers.replies import thread_note
+from models import clock
+from models.areas import AreaGroup
+from models.commands import (
+    ActionRequest,
+    Command,
+    LogRequest,
+    StageRequest,
+    parse_action,
+    parse_log,
+    parse_stage_request,
+)
+from models.conversations import (
+    Details,
+    add_action,
+    add_log_entry,
+    conversation_titles,
+    get_conversation,
+    open_actions,
+    require_conversation,
+    set_stage,
+    stages_by_area,
+    start_conversation,
+    view_conversation,
+)
+from models.stages import STAGES
+
+# --- reads -----------------------------------------------------------------------
+
+
+def show_areas(services: Services, command: Command, _: Command) -> dict:
+    directory = services.directory()
+    with services.session() as session:
+        begun = stages_by_area(session)
+    return conversation_views.areas_message(directory, begun, command.args)
+
+
+def show_conversation(services: Services, command: Command, _: Command) -> dict:
+    group = services.directory().resolve(command.args)
+    with services.session() as session:
+        conversation_id = require_conversation(session, group).id
+    return conversation_card(services, conversation_id)
+
+
+def conversation_card(services: Services, conversation_id: int) -> dict:
+    with services.session() as session:
+        conversation = get_conversation(session, conversation_id)
+        return conversation_views.show_message(view_conversation(session, services.directory(), conversation))
+
+
+def show_actions(services: Services, command: Command, _: Command) -> dict:
+    return actions_list(services, command.args, command.user)
+
+
+def actions_list(services: Services, which: str, user: str) -> dict:
+    """Open actions: the person's own, or everyone's when `which` is "all"."""
+    everyone = which.strip().lower() == "all"
+    with services.session() as session:
+        actions = open_actions(session, owner=None if everyone else user)
+        titles = conversation_titles(session, {a.conversation_id for a in actions})
+    if not actions:
+        whose = "The team has" if everyone else "You have"
+        return blocks.message(f"{whose} no open actions. `/sc action &lt;area&gt; &lt;text&gt;` adds one.")
+    return blocks.message(f"{len(actions)} open actions",
+                          conversation_views.action_blocks(actions, titles, redraw="all" if everyone else "mine"))
+
+
+# --- writes: reading the words (in the acknowledgement) -----------------------------
+
+def parse_start(services: Services, command: Command) -> AreaGroup | None:
+    return services.directory().resolve(command.args) if command.args else None
+
+
+def parse_log_command(services: Services, command: Command) -> LogRequest | None:
+    request = parse_log(services.directory(), command.args)
+    return request if request.text else None  # an area alone: ask for the text with a form
+
+
+def parse_stage_command(services: Services, command: Command) -> StageRequest:
+    return parse_stage_request(services.directory(), command.args)
+
+
+def parse_action_command(services: Services, command: Command) -> ActionRequest:
+    return parse_action(services.directory(), command.args, command.user, clock.now())
+
+
+def start_form(services: Services, command: Command) -> dict:
+    return forms.start_modal(services.directory(), command.user)
+
+
+def log_form(services: Services, command: Command) -> dict:
+    group = parse_log(services.directory(), command.args).group
+    with services.session() as session:
+        return forms.log_modal(require_conversation(session, group))
+
+
+# --- writes: carrying them out (afterwards) -------------------------------------------
+
+def start(services: Services, group: AreaGroup, command: Command) -> str:
+    return start_for(services, group, command.user)
+
+
+def start_for(services: Services, group: AreaGroup, user: str) -> str:
+    with services.session() as session:
+        conversation = start_conversation(session, services.directory(), group, Details(lead_user_id=user), user)
+    return (f":tada: Started the Single Conversation with *{blocks.escape(conversation.title)}*, "
+            f"stage {STAGES[conversation.stage]}; you lead it."
+            + thread_note(services, conversation.id, "start"))
+
+
+def log(services: Services, request: LogRequest, command: Command) -> str:
+    with services.session() as session:
+        conversation = require_conversation(session, request.group)
+        entry = add_log_entry(session, conversation, command.user, request.text)
+    return (f":memo: Logged for *{blocks.escape(conversation.title)}*."
+            + thread_note(services, conversation.id, f"entry-{entry.id}"))
+
+
+def stage(services: Services, request: StageRequest, command: Command) -> str:
+    with services.session() as session:
+        conversation = require_conversation(session, request.group)
+        entry = set_stage(session, conversation, request.stage, command.user)
+    return (f":arrow_right: *{blocks.escape(conversation.title)}* is now at "
+            f"*{blocks.stage_label(request.stage)}*." + thread_note(services, conversation.id, f"entry-{entry.id}"))
+
+
+def action(services: Services, request: ActionRequest, command: Command) -> str:
+    with services.session() as session:
+        conversation = require_conversation(session, request.group)
+        item = add_action(session, conversation, request.text, request.owner, request.due_on, command.user)
+    due = f", due {blocks.day(request.due_on)}" if request.due_on else ""
+    return (f":pushpin: Action for <@{request.owner}>{due} on *{blocks.escape(conversation.title)}*: "
+            f"{blocks.escape(item.text)}." + thread_note(services, conversation.id, f"action-{item.id}"))

@@ -1,0 +1,40 @@
+"""Who may do what, as listener middleware: reading is open to anyone, writing is for the team,
+the report and the settings are for managers. A refusal is raised and answered by the one error handler."""
+from collections.abc import Callable
+from enum import Enum
+
+from bot.services import Services
+from models.errors import Refused
+
+NOT_TEAM = ("Only the regional team can change Single Conversations: members of the team channel "
+            "or staff listed in the bot's settings. You can still read them: try `/sc show <area>`.")
+NOT_MANAGER = ("Only managers (listed in the bot's settings) can do that. `/sc progress` shows the progress "
+               "figures to anyone.")
+
+
+class Who(Enum):
+    ANYONE = "anyone"
+    TEAM = "team"
+    MANAGERS = "managers"
+
+
+def user_of(body: dict) -> str:
+    """The person behind a slash command (user_id) or an interaction (user.id)."""
+    user = body.get("user")
+    return user.get("id", "") if isinstance(user, dict) else body.get("user_id", "")
+
+
+def check(services: Services, who: Who, user: str) -> None:
+    """Refused unless `user` is one of `who`."""
+    if who is Who.MANAGERS and user not in services.settings.managers:
+        raise Refused(NOT_MANAGER)
+    if who is Who.TEAM and not services.is_team_member(user):
+        raise Refused(NOT_TEAM)
+
+
+def only(services: Services, who: Who | Callable[[dict], Who]):
+    """Listener middleware letting through only `who` (or whom `who(body)` names for this request)."""
+    def permitted(body: dict, next) -> None:
+        check(services, who(body) if callable(who) else who, user_of(body))
+        next()
+    return permitted
