@@ -7,24 +7,20 @@ takes effect without a restart. A run missed while the clock was down is
 caught by the next one, once (see models.reminders.GRACE).
 """
 import logging
-import re
 from datetime import datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from rq.job import Job, JobStatus
 
 from bot.services import Services
-from jobs import reminders as reminder_jobs
+from jobs import job_id
+from jobs.reminders import SENDERS
 from models import clock
 from models.errors import ServiceDown
 from models.reminders import due_at
 
 log = logging.getLogger("scbot.clock")
 PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
-
-
-def job_id(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "-", key)
 
 
 def tick(services: Services, instant: datetime) -> list[str]:
@@ -38,7 +34,7 @@ def tick(services: Services, instant: datetime) -> list[str]:
         existing = Job.fetch(identifier, connection=services.redis) if Job.exists(identifier, services.redis) else None
         if existing is not None and existing.get_status(refresh=False) in PENDING:
             continue  # queued, running or waiting to retry (a 429's Retry-After): leave it be
-        services.enqueue(getattr(reminder_jobs, item.job), *item.args, job_id=identifier)
+        services.enqueue(SENDERS[item.kind], *item.args, job_id=identifier)
         queued.append(item.key)
     return queued
 

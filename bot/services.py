@@ -18,7 +18,6 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
-from models import clock
 from models.areas import AreaDirectory, load_directory
 from models.db import get_engine, session_scope
 from models.errors import ServiceDown
@@ -91,7 +90,6 @@ class Services:
 
     def __init__(self, settings: Settings, client: WebClient | None = None):
         self.settings = settings
-        clock.configure(settings.sc_timezone, settings.sc_now)
         self.client = client or make_client(settings)
         self._redis: redis.Redis | None = None
         self._lock = threading.Lock()

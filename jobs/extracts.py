@@ -20,13 +20,14 @@ from slack_sdk.errors import SlackApiError
 from bot.documents.evidence_pack import documents
 from bot.services import Services
 from bot.views.extracts import status_message
-from jobs import worker_services
+from jobs import job_id, lock, worker_services
 from models.errors import ServiceDown
 from models.evidence import build_pack
 from models.extracts import (
     FORMATS,
     get_request,
-    job_id,
+    record_files,
+    record_status_message,
     set_state,
     subject_of_request,
     waiting_requests,
@@ -49,7 +50,7 @@ def queue_request(services: Services, request_id: int) -> bool:
     """Put the request on the queue; False (and the request left waiting) when Redis is down."""
     with services.session() as session:
         request = set_state(session, request_id, "queued")
-        key = job_id(request)
+        key = job_id(f"extract-{request.id}-{request.attempt}")
     try:
         services.enqueue(build_extract, request_id, job_id=key, retry=EXTRACT_RETRY, queue="documents")
     except ServiceDown:
@@ -83,17 +84,15 @@ def show_status(services: Services, request_id: int) -> None:
     reply = services.client.chat_postMessage(channel=request.channel_id or request.requested_by,
                                              thread_ts=request.thread_ts or None, **body)
     with services.session() as session:
-        stored = get_request(session, request_id)
-        stored.status_channel, stored.status_ts = reply["channel"], reply["ts"]
-        session.add(stored)
+        record_status_message(session, request_id, reply["channel"], reply["ts"])
 
 
 # --- the job -------------------------------------------------------------------------------
 
 def build_extract(request_id: int) -> dict:
     services = worker_services()
-    lock = services.redis.lock(f"scbot:extract:{request_id}", timeout=LOCK_SECONDS)
-    if not lock.acquire(blocking=False):
+    held = lock(services, f"extract:{request_id}", LOCK_SECONDS)
+    if not held.acquire(blocking=False):
         raise Busy(f"extract {request_id} is being built by another worker")
     try:
         return _build(services, request_id)
@@ -105,7 +104,7 @@ def build_extract(request_id: int) -> dict:
         raise
     finally:
         try:
-            lock.release()
+            held.release()
         except LockError:
             pass  # it lapsed; nothing to give back
 
@@ -141,10 +140,7 @@ def _build(services: Services, request_id: int) -> dict:
                             f"{request.last_year}. Figures from the statistics store; sources inside.",
         )
         with services.session() as session:
-            stored = get_request(session, request_id)
-            stored.file_ids = ",".join(f["id"] for f in reply["files"])
-            stored.file_names = ",".join(f.filename for f in files)
-            session.add(stored)
+            record_files(session, request_id, [f["id"] for f in reply["files"]], [f.filename for f in files])
     with services.session() as session:
         set_state(session, request_id, "done")
     show_status(services, request_id)

@@ -4,7 +4,6 @@ Each job is named after the request that asked for it, and each file it puts
 in Slack is recorded (ProgressUpload) as soon as it is up, under a Redis lock;
 so a job run twice, or retried after a crash, uploads nothing twice.
 """
-import re
 from collections.abc import Callable
 from datetime import date
 
@@ -13,10 +12,9 @@ from slack_sdk.errors import SlackApiError
 from bot.documents.charts import burn_up_png
 from bot.documents.progress_report import report_pdf, report_xlsx
 from bot.services import Services
-from jobs import worker_services
-from models import clock
+from jobs import job_id, lock, worker_services
 from models.progress import ProgressRequest, area_lines, measure, scope_of, stalled
-from models.tables import ProgressUpload
+from models.uploads import record_upload, was_uploaded
 
 LOCK_SECONDS = 300
 
@@ -24,17 +22,13 @@ LOCK_SECONDS = 300
 def enqueue_chart(services: Services, request: ProgressRequest, channel: str, user: str, trigger_id: str) -> None:
     """The chart for `channel`, or for `user` privately when `channel` is empty."""
     services.enqueue(post_chart, f"chart:{trigger_id}", channel, user, request.group_text,
-                     request.as_of.isoformat(), job_id=_job_id(f"progress-chart-{trigger_id}"), queue="documents")
+                     request.as_of.isoformat(), job_id=job_id(f"progress-chart-{trigger_id}"), queue="documents")
 
 
 def enqueue_report(services: Services, request: ProgressRequest, channel: str, thread_ts: str) -> None:
     services.enqueue(post_report, f"report:{channel}:{thread_ts}", channel, thread_ts, request.group_text,
-                     request.as_of.isoformat(), job_id=_job_id(f"progress-report-{channel}-{thread_ts}"),
+                     request.as_of.isoformat(), job_id=job_id(f"progress-report-{channel}-{thread_ts}"),
                      queue="documents")
-
-
-def _job_id(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "_", name)  # RQ's rule for job ids
 
 
 def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str) -> dict:
@@ -42,7 +36,7 @@ def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str) -
     progress = _measure(services, group_text, as_of)
     if not channel:
         channel = services.client.conversations_open(users=user)["channel"]["id"]
-    with services.redis.lock(f"scbot:{key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+    with lock(services, key, LOCK_SECONDS):
         uploaded = _upload_once(services, key, channel, "", f"burn-up-{progress.as_of}.png",
                                 lambda: burn_up_png(progress),
                                 f"Burn-up chart: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}")
@@ -58,7 +52,7 @@ def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: 
     names = _names(services, {line.lead_user_id for line in lines if line.begun})
     stem = f"progress-{progress.as_of}"
     title = f"Progress report: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}"
-    with services.redis.lock(f"scbot:{key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+    with lock(services, key, LOCK_SECONDS):
         uploaded = [
             _upload_once(services, key, channel, thread_ts, f"{stem}.pdf",
                          lambda: report_pdf(progress, lines, at_risk, names, burn_up_png(progress)), title + " (PDF)"),
@@ -79,13 +73,12 @@ def _upload_once(services: Services, key: str, channel: str, thread_ts: str, nam
                  content: Callable[[], bytes], title: str) -> bool:
     """Upload the file unless this request's job already did; True when it uploaded now."""
     with services.session() as session:
-        if session.get(ProgressUpload, (key, name)) is not None:
+        if was_uploaded(session, key, name):
             return False
     reply = services.client.files_upload_v2(channel=channel, thread_ts=thread_ts or None, filename=name,
                                             title=title, content=content())
     with services.session() as session:
-        session.add(ProgressUpload(request_key=key, name=name, file_id=reply["file"]["id"],
-                                   uploaded_at=clock.now()))
+        record_upload(session, key, name, reply["file"]["id"])
     return True
 
 

@@ -10,9 +10,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.views import reminders as reminder_messages
-from jobs import worker_services
+from jobs import lock, worker_services
 from models.conversations import get_conversation
 from models.reminders import (
+    Kind,
     after_sending,
     digest,
     nudges,
@@ -30,7 +31,7 @@ LOCK_SECONDS = 300
 
 def _deliver(services: Services, key: str, channel: str, body: dict, fallback=None, on_sent=None) -> str:
     """Send `body` to `channel` once for `key`; `fallback()` gives (channel, body) if the person is gone."""
-    with services.redis.lock(f"scbot:delivery:{key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+    with lock(services, f"delivery:{key}", LOCK_SECONDS):
         with services.session() as session:
             if was_sent(session, key):
                 return "already sent"
@@ -103,3 +104,8 @@ def send_reminder(reminder_id: int, due: str) -> str:
         after_sending(session, stored)
 
     return _deliver(services, key, reminder.user_id, body, fallback=to_channel, on_sent=move_on)
+
+
+# The job that sends each kind of due item; the clock queues it with the item's args.
+SENDERS = {Kind.DIGEST: send_digest, Kind.COUNTDOWN: send_countdown, Kind.NUDGE: send_nudge,
+           Kind.REMINDER: send_reminder}

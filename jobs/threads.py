@@ -6,17 +6,18 @@ refreshes the card. Each post is recorded as soon as it is made, and a Redis
 lock keeps two workers off the same thread, so a job run twice, or retried
 after a crash, posts nothing twice.
 """
-from sqlmodel import col, select
-
 from bot.services import Services
 from bot.views import conversation as conversation_views
-from jobs import worker_services
+from jobs import lock, worker_services
 from models.conversations import (
     get_conversation,
+    record_card,
+    record_card_link,
+    record_entry_posted,
     unposted_conversation_ids,
+    unposted_entries,
     view_conversation,
 )
-from models.tables import LogEntry
 
 LOCK_SECONDS = 120
 
@@ -37,7 +38,7 @@ def enqueue_pending(services: Services) -> int:
 
 def sync_thread(conversation_id: int) -> dict:
     services = worker_services()
-    with services.redis.lock(f"scbot:thread:{conversation_id}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+    with lock(services, f"thread:{conversation_id}", LOCK_SECONDS):
         return _sync(services, conversation_id)
 
 
@@ -54,27 +55,18 @@ def _sync(services: Services, conversation_id: int) -> dict:
     if card_missing:
         reply = client.chat_postMessage(channel=channel, **card)
         with services.session() as session:
-            conversation = get_conversation(session, conversation_id)
-            conversation.channel_id, conversation.card_ts = reply["channel"], reply["ts"]
-            session.add(conversation)
+            record_card(session, conversation_id, reply["channel"], reply["ts"])
         link = client.chat_getPermalink(channel=reply["channel"], message_ts=reply["ts"])
         with services.session() as session:
-            conversation = get_conversation(session, conversation_id)
-            conversation.card_url = link["permalink"]
-            session.add(conversation)
+            record_card_link(session, conversation_id, link["permalink"])
     with services.session() as session:
         conversation = get_conversation(session, conversation_id)
-        entries = list(session.exec(
-            select(LogEntry).where(LogEntry.conversation_id == conversation_id, LogEntry.slack_ts == "")
-            .order_by(col(LogEntry.created_at), col(LogEntry.id))
-        ))
+        entries = unposted_entries(session, conversation_id)
     for entry in entries:
         reply = client.chat_postMessage(channel=conversation.channel_id, thread_ts=conversation.card_ts,
                                         **conversation_views.log_entry_message(entry))
         with services.session() as session:
-            stored = session.get(LogEntry, entry.id)
-            stored.slack_ts = reply["ts"]
-            session.add(stored)
+            record_entry_posted(session, entry.id, reply["ts"])
         posted += 1
     if posted and not card_missing:
         # Stage, last activity and open actions on the card have moved on.

@@ -24,8 +24,9 @@ DEFAULT_FORMATS = ("xlsx", "pdf")
 DEFAULT_YEARS = (2008, 2011)
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2030
 RECENT = 10
-STATES = {"waiting": ":hourglass: waiting for the job queue", "queued": ":hourglass_flowing_sand: queued",
-          "building": ":gear: building", "done": ":white_check_mark: done", "failed": ":x: failed"}
+# Each state a request moves through, as people read it.
+STATES = {"waiting": "waiting for the job queue", "queued": "queued", "building": "building", "done": "done",
+          "failed": "failed"}
 USAGE = ("Usage: `/sc extract <area | HMA | county | region> [topic ...] [from-to years] [as xlsx|pdf|csv|docx]`, "
          "for example `/sc extract Leicester prices as pdf`. Topics: " + ", ".join(TOPICS) + ".")
 
@@ -159,11 +160,11 @@ def spec_from_form(directory: AreaDirectory, chosen: list[str], topics: list[str
     else:
         raise InputError("Choose an area, an HMA, a county or the region.")
     if not topics:
-        raise InputError("Choose at least one topic.")
+        raise InputError("Choose at least one topic.", field="topics")
     if not formats:
-        raise InputError("Choose at least one format.")
+        raise InputError("Choose at least one format.", field="formats")
     if first_year > last_year:
-        raise InputError("The first year comes after the last.")
+        raise InputError("The first year comes after the last.", field="first_year")
     return ExtractSpec(subject, _ordered(topics, TOPICS), _ordered(formats, FORMATS), first_year, last_year)
 
 
@@ -206,10 +207,6 @@ def subject_of_request(request: ExtractRequest) -> Subject:
     return Subject(request.subject, request.subject_kind, tuple(request.area_codes.split(",")))
 
 
-def job_id(request: ExtractRequest) -> str:
-    return f"extract-{request.id}-{request.attempt}"
-
-
 def set_state(session: Session, request_id: int, state: str, reason: str = "") -> ExtractRequest:
     request = get_request(session, request_id)
     request.state, request.reason = state, reason
@@ -217,6 +214,20 @@ def set_state(session: Session, request_id: int, state: str, reason: str = "") -
         request.finished_at = clock.now()
     session.add(request)
     return request
+
+
+def record_status_message(session: Session, request_id: int, channel: str, ts: str) -> None:
+    """Where the request's status message is, so the worker updates it in place from now on."""
+    request = get_request(session, request_id)
+    request.status_channel, request.status_ts = channel, ts
+    session.add(request)
+
+
+def record_files(session: Session, request_id: int, file_ids: list[str], file_names: list[str]) -> None:
+    """The files are in Slack: a retried job uploads them no more."""
+    request = get_request(session, request_id)
+    request.file_ids, request.file_names = ",".join(file_ids), ",".join(file_names)
+    session.add(request)
 
 
 def retry_request(session: Session, request_id: int) -> ExtractRequest:

@@ -10,7 +10,7 @@ conversation through a partial index holding only stage changes.
 """
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func
@@ -84,25 +84,35 @@ class Week:
     areas: int  # areas they cover
 
 
-@dataclass
-class Progress:
-    scope: Scope
-    as_of: date
-    target: date
-    total: int
-    begun: int
-    groups_by: str  # what `groups` is broken down by: "HMA" or "region"
-    groups: list[Tally]
-    counties: list[Tally]
-    funnel: dict[str, int]  # stage -> conversations at it
-    weeks: list[Week]
+@dataclass(frozen=True)
+class Forecast:
+    """Where the pace so far leads, and the status it earns (STATUS_RULE)."""
+
     pace_needed: float | None  # areas a week from now to the target; None once it has passed
     pace_so_far: float  # areas a week lately
     projected: date | None  # when every area will have begun at the pace so far
     status: str
     reason: str
-    # For the burn-up chart: the day each begun area began, in order.
-    start_days: list[date] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Progress(Forecast):
+    """The figures as they stood on `as_of`, with their forecast; made whole by `measure`."""
+
+    scope: Scope
+    as_of: date
+    target: date
+    total: int
+    groups_by: str  # what `groups` is broken down by: "HMA" or "region"
+    groups: tuple[Tally, ...]
+    counties: tuple[Tally, ...]
+    funnel: dict[str, int]  # stage -> conversations at it
+    weeks: tuple[Week, ...]
+    start_days: tuple[date, ...]  # the day each begun area began, in order (the burn-up chart's)
+
+    @property
+    def begun(self) -> int:
+        return len(self.start_days)
 
     @property
     def remaining(self) -> int:
@@ -203,50 +213,46 @@ def measure(session: Session, directory: AreaDirectory, scope: Scope, as_of: dat
         codes = [code for code, day in start_day.items() if monday <= day < monday + timedelta(weeks=1)]
         weeks.append(Week(monday, len({starts[code][0] for code in codes}), len(codes)))
 
-    progress = Progress(
-        scope=scope, as_of=as_of, target=target, total=len(areas), begun=len(starts),
-        groups_by=groups_by, groups=groups, counties=counties, funnel=funnel, weeks=weeks,
-        pace_needed=None, pace_so_far=0.0, projected=None, status="", reason="",
-        start_days=sorted(start_day.values()),
+    start_days = tuple(sorted(start_day.values()))
+    return Progress(
+        scope=scope, as_of=as_of, target=target, total=len(areas), groups_by=groups_by, groups=groups,
+        counties=counties, funnel=funnel, weeks=tuple(weeks), start_days=start_days,
+        **vars(forecast(start_days, len(areas), as_of, target)),
     )
-    forecast(progress)
-    return progress
 
 
-def _tallies(areas: list[Area], start_day: dict[str, date], key) -> list[Tally]:
+def _tallies(areas: list[Area], start_day: dict[str, date], key) -> tuple[Tally, ...]:
     totals: dict[str, list[int]] = {}
     for area in areas:
         counts = totals.setdefault(key(area) or "(none)", [0, 0])
         counts[0] += area.code in start_day
         counts[1] += 1
-    return [Tally(name, begun, total) for name, (begun, total) in sorted(totals.items())]
+    return tuple(Tally(name, begun, total) for name, (begun, total) in sorted(totals.items()))
 
 
-def forecast(progress: Progress) -> None:
-    """Fill in the pace needed, the pace so far, the projected date and the status (STATUS_RULE)."""
-    p, days = progress, progress.start_days
-    if days:
-        span = min(PACE_WEEKS * 7, max(7, (p.as_of - days[0]).days + 1))
-        recent = sum(1 for day in days if (p.as_of - day).days < span)
-        p.pace_so_far = recent / (span / 7)
-    if p.remaining == 0:
-        p.pace_needed, p.projected = 0.0, days[-1] if days else p.as_of
-        p.status, p.reason = ON_TRACK, "every area has begun"
-        return
-    if p.as_of >= p.target:
-        p.status, p.reason = OFF_TRACK, f"the target date has passed with {p.remaining} areas not begun"
-        if p.pace_so_far:
-            p.projected = p.as_of + timedelta(days=math.ceil(p.remaining / p.pace_so_far * 7))
-        return
-    p.pace_needed = p.remaining / ((p.target - p.as_of).days / 7)
-    if p.pace_so_far:
-        p.projected = p.as_of + timedelta(days=math.ceil(p.remaining / p.pace_so_far * 7))
-    if p.projected and p.projected <= p.target:
-        p.status, p.reason = ON_TRACK, "at the pace so far every area begins by the target date"
-    elif p.pace_so_far >= AT_RISK_SHARE * p.pace_needed:
-        p.status, p.reason = AT_RISK, "the pace so far is a little short of the pace needed"
-    else:
-        p.status, p.reason = OFF_TRACK, "the pace so far is well short of the pace needed"
+def forecast(start_days: tuple[date, ...], total: int, as_of: date, target: date) -> Forecast:
+    """The pace needed, the pace so far, the projected date and the status (STATUS_RULE), for `total`
+    areas of which those begun began on `start_days` (in order)."""
+    remaining = total - len(start_days)
+    pace_so_far = 0.0
+    if start_days:
+        span = min(PACE_WEEKS * 7, max(7, (as_of - start_days[0]).days + 1))
+        recent = sum(1 for day in start_days if (as_of - day).days < span)
+        pace_so_far = recent / (span / 7)
+    if remaining == 0:
+        return Forecast(0.0, pace_so_far, start_days[-1] if start_days else as_of, ON_TRACK, "every area has begun")
+    projected = as_of + timedelta(days=math.ceil(remaining / pace_so_far * 7)) if pace_so_far else None
+    if as_of >= target:
+        return Forecast(None, pace_so_far, projected, OFF_TRACK,
+                        f"the target date has passed with {remaining} areas not begun")
+    pace_needed = remaining / ((target - as_of).days / 7)
+    if projected and projected <= target:
+        return Forecast(pace_needed, pace_so_far, projected, ON_TRACK,
+                        "at the pace so far every area begins by the target date")
+    if pace_so_far >= AT_RISK_SHARE * pace_needed:
+        return Forecast(pace_needed, pace_so_far, projected, AT_RISK,
+                        "the pace so far is a little short of the pace needed")
+    return Forecast(pace_needed, pace_so_far, projected, OFF_TRACK, "the pace so far is well short of the pace needed")
 
 
 # --- what mentions ask ---------------------------------------------------------------
@@ -320,3 +326,4 @@ def stalled(lines: list[AreaLine], as_of: date) -> list[AreaLine]:
     quiet = [line for line in lines if line.begun and line.last_activity
              and (as_of - clock.local(line.last_activity).date()).days >= STALLED_DAYS]
     return sorted(quiet, key=lambda line: line.last_activity)
+

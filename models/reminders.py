@@ -8,6 +8,7 @@ restart, finds nothing more to send.
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 import dateparser
 import holidays
@@ -25,7 +26,7 @@ from models.tables import (
     LogEntry,
     Reminder,
 )
-from models.text import check_text
+from models.text import WEEKDAYS, check_text
 
 # A run missed by up to this long (a clock down over a weekend) still happens, once.
 GRACE = timedelta(hours=72)
@@ -33,7 +34,6 @@ NUDGE_TIME = time(9, 0)
 DEFAULT_TIME = time(9, 0)  # a day named without a time of day
 COUNTDOWN_DAYS = (90, 60, 30, 14, 7)
 REMINDER_TEXT_MAX = 1000
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WHEN_EXAMPLES = ("`tomorrow 9am`, `in 3 days`, `in 2 hours`, `friday 2pm`, `2011-01-10 14:00` "
                  "or `every monday 9:00`")
 _TIME_OF_DAY = re.compile(r"(?i)\b\d{1,2}(:\d{2})?\s*(am|pm)\b|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidnight\b")
@@ -65,7 +65,7 @@ class ReminderSettings:
 
     def save(self, session: Session, user: str) -> None:
         if not 1 <= self.stale_days <= 365:
-            raise InputError("The quiet-conversation threshold must be between 1 and 365 days.")
+            raise InputError("The quiet-conversation threshold must be between 1 and 365 days.", field="stale_days")
         values = {"digest_weekday": str(self.digest_weekday), "digest_time": self.digest_time.strftime("%H:%M"),
                   "digest_channel": self.digest_channel, "stale_days": str(self.stale_days),
                   "target_date": self.target_date.isoformat()}
@@ -75,12 +75,21 @@ class ReminderSettings:
 
 # --- what is due -------------------------------------------------------------------
 
+class Kind(StrEnum):
+    """What a due item is; jobs.reminders.SENDERS says which job sends each kind."""
+
+    DIGEST = "digest"
+    COUNTDOWN = "countdown"
+    NUDGE = "nudge"
+    REMINDER = "reminder"
+
+
 @dataclass(frozen=True)
 class Due:
-    """Something to send: `key` names it and its instant; `job` is the job function's name in jobs.reminders."""
+    """Something to send: `key` names it and its instant; `args` are what its kind's sender takes."""
 
     key: str
-    job: str
+    kind: Kind
     args: tuple
 
 
@@ -118,17 +127,17 @@ def due_at(session: Session, settings: ReminderSettings, instant: datetime) -> l
     due: list[Due] = []
     slot = digest_slot(settings, instant)
     if slot:
-        due.append(Due(f"digest:{slot.isoformat()}", "send_digest", (slot.isoformat(),)))
+        due.append(Due(f"digest:{slot.isoformat()}", Kind.DIGEST, (slot.isoformat(),)))
     for days, slot in countdown_slots(settings, instant):
-        due.append(Due(f"countdown:{settings.target_date}:{days}", "send_countdown", (days, slot.isoformat())))
+        due.append(Due(f"countdown:{settings.target_date}:{days}", Kind.COUNTDOWN, (days, slot.isoformat())))
     slot = nudge_slot(instant)
     if slot:
         for user in sorted(nudges(session, settings, slot)):
-            due.append(Due(f"nudge:{user}:{slot.date()}", "send_nudge", (user, slot.isoformat())))
+            due.append(Due(f"nudge:{user}:{slot.date()}", Kind.NUDGE, (user, slot.isoformat())))
     for reminder in session.exec(
         select(Reminder).where(col(Reminder.closed_at).is_(None), col(Reminder.due_at) <= instant)
     ):
-        due.append(Due(reminder_key(reminder), "send_reminder", (reminder.id, reminder.due_at.isoformat())))
+        due.append(Due(reminder_key(reminder), Kind.REMINDER, (reminder.id, reminder.due_at.isoformat())))
     sent = set(session.exec(select(Delivery.key).where(col(Delivery.key).in_([d.key for d in due]))))
     return [d for d in due if d.key not in sent]
 

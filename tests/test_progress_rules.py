@@ -15,7 +15,6 @@ from models.progress import (
     ON_TRACK,
     STATUS_RULE,
     Progress,
-    Scope,
     forecast,
     measure,
     not_begun,
@@ -108,11 +107,9 @@ def test_an_hma_all_begun_is_on_track(engine, directory):
 
 
 def test_the_status_rule():
-    def status(start_days: list[date], total: int, as_of: date) -> tuple[str, float | None]:
-        p = Progress(Scope("x", "all", ()), as_of, TARGET, total, len(start_days), "HMA", [], [], {}, [],
-                     None, 0.0, None, "", "", start_days=start_days)
-        forecast(p)
-        return p.status, p.projected
+    def status(start_days: list[date], total: int, as_of: date) -> tuple[str, date | None]:
+        pace = forecast(start_days=tuple(start_days), total=total, as_of=as_of, target=TARGET)
+        return pace.status, pace.projected
     # One area a Monday from 3 Jan to 21 Feb: on Sunday 27 Feb that is 8 in 8 weeks, 1 a week,
     # with 33 days (4.7 weeks) to the target.
     weekly = [date(2011, 1, 3) + timedelta(weeks=n) for n in range(8)]

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from rq.job import Job, JobStatus
 
-from bot.clock import job_id, tick
-from jobs import worker_services
+from bot.clock import tick
+from jobs import job_id, worker_services
 from jobs.reminders import send_digest
 from models import clock
 from models.areas import load_directory
@@ -287,8 +287,7 @@ def test_a_reminder_for_an_area_without_a_conversation_offers_to_start_one(works
 
 
 def test_managers_change_the_digest_without_restarting_the_clock(workspace):
-    workspace.command("settings", user=MEMBER)
-    assert "Only managers" in workspace.responses()[0]["text"]
+    assert "Only managers" in workspace.command("settings", user=MEMBER).message_text
     workspace.slack.members.add(MANAGER)
     workspace.command("settings", user=MANAGER)
     view = workspace.slack.wait_for("views.open")[0].args["view"]
