@@ -10,11 +10,11 @@ import redis
 from rq import Queue
 from rq.registry import StartedJobRegistry
 
+from bot.offline.local_services import free_port
 from bot.services import Services
 from bot.settings import Settings
 from jobs.extracts import enqueue_waiting
 from models.tables import ExtractRequest
-from tests.services import free_port
 
 
 def shared_files(slack) -> list[str]:
