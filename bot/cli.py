@@ -23,10 +23,12 @@ def socket(args) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import create_app
+    from models import clock as app_clock
 
     settings = get_settings()
     if not settings.slack_app_token:
         sys.exit("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-...).")
+    app_clock.configure(settings.sc_timezone, settings.sc_now)
     SocketModeHandler(create_app(settings), settings.slack_app_token).start()
 
 

@@ -8,6 +8,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.app import create_app
 from bot.services import Services
 from bot.settings import Settings, get_settings
+from models import clock
 from models.db import ping
 from models.errors import ServiceDown
 
@@ -32,6 +33,7 @@ def health(services: Services) -> tuple[int, dict]:
 def create_wsgi_app(settings: Settings | None = None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = settings or get_settings()
+    clock.configure(settings.sc_timezone, settings.sc_now)
     slack = SlackRequestHandler(create_app(settings))
     services = Services(settings)
 

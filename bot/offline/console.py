@@ -62,6 +62,7 @@ HINT = "Type a /sc command (/sc help lists them), a button's number, or /help fo
 def run_console(settings: Settings, user_name: str = "alice",
                 stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     """Type `/sc` lines as `user_name` until /quit or the end of `stdin`; what Slack would show goes to `stdout`."""
+    clock.configure(settings.sc_timezone, settings.sc_now)
     if not user_id(user_name):
         sys.exit(f"“{user_name}” is not a user name: use letters and digits, e.g. --user alice.")
     settings.sc_data_dir.mkdir(parents=True, exist_ok=True)
