@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/reminders.py [--reminders 1000] [--workers 2] [--database-url URL]
 
-Starts a stand-in Slack (bot/standin.py, team channel C0TEAM) that answers some
+Starts a stand-in Slack (bot/offline/standin.py, team channel C0TEAM) that answers some
 chat.postMessage calls 429 with Retry-After (--limit: every Nth call by default,
 or token buckets as Slack limits posts), a throwaway redis-server (or
 REDIS_URL), and a fresh SQLite database in a temporary folder (or, with

@@ -111,7 +111,7 @@ def _capture_lazy(app, enqueue):
                         import logging
 
                         logging.getLogger("scbot").exception("could not queue the lazy listeners")
-                        from handlers.replies import problem
+                        from handlers.errors import problem
                         from models.errors import ServiceDown
 
                         down = error if isinstance(error, ServiceDown) else ServiceDown("job queue (Redis)")
