@@ -30,6 +30,9 @@ QUEUES = ["slack", "documents"]
 POST_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 # Areas change only by `scbot areas import`; a short cache spares a query per request.
 DIRECTORY_TTL = 30.0
+# Who may write is read from Slack before the acknowledgement (cached); past this, the person is told Slack
+# is not answering, still within Slack's 3 seconds.
+QUICK_READ_SECONDS = 1.5
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -44,6 +47,12 @@ def make_client(settings: Settings) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def make_quick_client(settings: Settings) -> WebClient:
+    """For the reads an acknowledgement waits on: one try, short enough to answer within Slack's 3 seconds."""
+    return WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
+                     timeout=QUICK_READ_SECONDS, retry_handlers=[])
 
 
 def redis_url(settings: Settings) -> str:
@@ -91,6 +100,7 @@ class Services:
     def __init__(self, settings: Settings, client: WebClient | None = None):
         self.settings = settings
         self.client = client or make_client(settings)
+        self._quick_client = client or make_quick_client(settings)
         self._redis: redis.Redis | None = None
         self._lock = threading.Lock()
         self._members: tuple[float, frozenset[str]] | None = None
@@ -155,7 +165,7 @@ class Services:
             return cached[1]
         members: set[str] = set()
         try:
-            for page in self.client.conversations_members(channel=self.settings.sc_team_channel, limit=1000):
+            for page in self._quick_client.conversations_members(channel=self.settings.sc_team_channel, limit=1000):
                 members.update(page["members"])
         except SlackApiError as error:
             raise ServiceDown(f"Slack API ({error.response.get('error', 'error')})") from error

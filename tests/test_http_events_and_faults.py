@@ -2,6 +2,9 @@
 import json
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bot.offline.local_services import free_port
 from models.tables import Conversation
@@ -72,6 +75,39 @@ def test_database_down_the_user_is_told_and_the_server_stays_up(server_with, sla
         assert "The database is not answering right now, so nothing was changed" in reply.message_text
     assert process.poll() is None
     assert bot.get("/healthz").status == 503
+
+
+def test_a_slow_membership_read_never_holds_up_the_acknowledgement(server_with):
+    """Who may write is read from Slack (conversations.members) before the acknowledgement; a Slack that
+    takes its time there must not keep the person past Slack's 3 seconds."""
+    class SlowMembers(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if self.path.endswith("/conversations.members"):
+                time.sleep(5)
+            body = json.dumps({"ok": True, "user_id": "U0SCBOT", "team_id": "T0REGION", "members": [MEMBER]})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args):
+            pass
+
+    slow = ThreadingHTTPServer(("127.0.0.1", 0), SlowMembers)
+    slow.daemon_threads = True
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    try:
+        bot, process, _ = server_with(healthy=True, SLACK_API_URL=f"http://127.0.0.1:{slow.server_port}/api/")
+        started = time.monotonic()
+        reply = bot.command("log Leicester Met the housing team")
+        assert time.monotonic() - started < 3
+    finally:
+        slow.shutdown()
+        slow.server_close()
+    assert reply.status == 200
+    assert "Slack API is not answering right now, so nothing was changed" in reply.message_text
+    assert process.poll() is None
 
 
 def test_nothing_is_written_by_a_request_the_server_refuses(workspace):
