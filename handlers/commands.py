@@ -27,6 +27,14 @@ def _as_given(services: Services, command: Command) -> Command:
     return command
 
 
+def _ask_with_form(services: Services, command: Command) -> None:
+    return None
+
+
+def _show_help(services: Services, request: Command, command: Command) -> dict:
+    return help_message()
+
+
 @dataclass(frozen=True)
 class Subcommand:
     """`parse` returns the request, or None when the person gave nothing and `form` should ask."""
@@ -40,8 +48,8 @@ class Subcommand:
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
-    "": Subcommand(Who.ANYONE, answer=lambda services, request, command: help_message()),
-    "help": Subcommand(Who.ANYONE, answer=lambda services, request, command: help_message()),
+    "": Subcommand(Who.ANYONE, answer=_show_help),
+    "help": Subcommand(Who.ANYONE, answer=_show_help),
     "areas": Subcommand(Who.ANYONE, answer=conversations.show_areas),
     "show": Subcommand(Who.ANYONE, answer=conversations.show_conversation,
                        usage="Which area? For example `/sc show Leicester`."),
@@ -58,7 +66,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                                "`/sc action Leicester Send the SHMA figures due next friday @jo`."),
     "remind": Subcommand(Who.TEAM, reminders.parse_remind, carry_out=reminders.remind, usage=reminders.USAGE),
     "reminders": Subcommand(Who.ANYONE, answer=reminders.list_reminders),
-    "settings": Subcommand(Who.MANAGERS, lambda services, command: None, form=reminders.settings_form),
+    "settings": Subcommand(Who.MANAGERS, _ask_with_form, form=reminders.settings_form),
     "extract": Subcommand(Who.TEAM, extracts.parse, carry_out=extracts.request_extract, form=extracts.extract_form),
     "extracts": Subcommand(Who.ANYONE, answer=extracts.list_extracts),
     "progress": Subcommand(Who.ANYONE, progress.parse, answer=progress.answer),
@@ -71,14 +79,10 @@ def read_command(body: dict) -> Command:
     return Command(name, args, body.get("user_id", ""), body.get("channel_id", ""), body.get("trigger_id", ""))
 
 
-def subcommand(body: dict) -> Subcommand | None:
-    return SUBCOMMANDS.get(read_command(body).name)
-
-
 def register(app: App, services: Services) -> None:
     def who(body: dict) -> Who:
         # An unknown subcommand is answered with the help, which anyone may read.
-        found = subcommand(body)
+        found = SUBCOMMANDS.get(read_command(body).name)
         return found.who if found else Who.ANYONE
 
     def acknowledge(body: dict, ack: Ack) -> None:

@@ -161,12 +161,12 @@ class AreaDirectory:
         codes = [value.removeprefix("area:") for value in values if value.startswith("area:")]
         if hmas and (codes or len(hmas) > 1):
             raise InputError("Choose one HMA, or one or more areas, not both.", field="areas")
+        if any(code not in self.by_code for code in codes) or any(hma not in self.hmas for hma in hmas):
+            raise InputError("That list of areas is out of date: open the form again.", field="areas")
         if hmas:
             return self.hma_group(hmas[0])
         if not codes:
             raise InputError("Choose at least one area or an HMA.", field="areas")
-        if any(code not in self.by_code for code in codes) or any(hma not in self.hmas for hma in hmas):
-            raise InputError("That list of areas is out of date: open the form again.", field="areas")
         if len(codes) == 1:
             return self.area_group(codes[0])
         return AreaGroup(", ".join(sorted(self.by_code[code].name for code in codes)), "areas", tuple(codes))

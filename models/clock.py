@@ -1,7 +1,7 @@
 """The one place the app reads the time.
 
-Each process has one `Clock`, set by its entry point (the app factory, the
-worker and clock processes) from SC_TIMEZONE and SC_NOW; the module's functions
+Each process has one `Clock`, set by its entry point (the web server, Socket
+Mode, the console, the worker and clock processes) from SC_TIMEZONE and SC_NOW; the module's functions
 read that one clock, so callers never pass it around. `SC_NOW` pins the clock
 for demos, tests and replays. Times are aware datetimes throughout; the
 database keeps them in UTC.

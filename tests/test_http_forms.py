@@ -52,6 +52,24 @@ def test_start_form_checks_the_areas_then_starts(workspace):
     assert "Jo Bloggs, housing strategy" in str(card["blocks"]) and "15 Nov 2010" in str(card["blocks"])
 
 
+def test_forged_choices_and_ids_in_forms_are_refused_beside_the_field(workspace):
+    workspace.command("start")
+    view = opened_view(workspace)
+    for forged in ("hma:Nowhere HMA", "area:E99999999"):
+        reply = workspace.submit(view, {"areas": {"areas": chosen(forged)}, **details()})
+        assert reply.json == {"response_action": "errors",
+                              "errors": {"areas": "That list of areas is out of date: open the form again."}}
+    log_form = {**view, "callback_id": "log_entry", "private_metadata": "1; DROP",
+                "blocks": [{"type": "input", "block_id": "text", "label": {"type": "plain_text", "text": "x"},
+                            "element": {"type": "plain_text_input", "action_id": "text"}}]}
+    reply = workspace.submit(log_form, {"text": {"text": {"type": "plain_text_input", "value": "Met them"}}})
+    assert "out of date or not one of mine" in reply.json["errors"]["text"]
+    workspace.press({"action_id": "action_done", "value": "1:cabc", "block_id": "action-1"})
+    [refusal] = workspace.responses()
+    assert "out of date or not one of mine" in refusal["text"] and refusal["replace_original"] is False
+    assert not workspace.rows(Conversation) and not workspace.rows(LogEntry)
+
+
 def test_card_buttons_open_forms_that_log_set_stage_and_edit(workspace):
     workspace.command("start Leicester")
     workspace.responses()
