@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.documents.evidence_pack import documents
 from bot.services import Services
-from bot.views.extracts import status_message
+from bot.views.extracts import files_comment, status_message
 from jobs import job_id, lock, worker_services
 from models.errors import ServiceDown
 from models.evidence import build_pack
@@ -136,8 +136,7 @@ def _build(services: Services, request_id: int) -> dict:
         reply = services.client.files_upload_v2(
             file_uploads=[{"content": f.content, "filename": f.filename, "title": f.title} for f in files],
             channel=request.channel_id or request.status_channel, thread_ts=request.thread_ts or None,
-            initial_comment=f"Extract #{request.id} for {request.subject}, {request.first_year} to "
-                            f"{request.last_year}. Figures from the statistics store; sources inside.",
+            initial_comment=files_comment(request),
         )
         with services.session() as session:
             record_files(session, request_id, [f["id"] for f in reply["files"]], [f.filename for f in files])

@@ -50,7 +50,7 @@ def card_blocks(view: ConversationView, buttons: bool = True) -> list[dict]:
 
 def card_message(view: ConversationView) -> dict:
     c = view.conversation
-    return message(f"Single Conversation: {c.title}, {STAGES[c.stage]}, led by <@{c.lead_user_id}>",
+    return message(f"Single Conversation: {escape(c.title)}, {STAGES[c.stage]}, led by <@{c.lead_user_id}>",
                    card_blocks(view))
 
 
@@ -63,7 +63,7 @@ def show_message(view: ConversationView) -> dict:
         blocks.append(section("*Recent log entries*\n" + "\n".join(lines)))
     blocks.extend(action_blocks(view.open_actions, {}, redraw=f"c{view.conversation.id}") if view.open_actions
                   else [section("*Open actions*: none.")])
-    return message(f"Single Conversation: {view.conversation.title}", blocks)
+    return message(f"Single Conversation: {escape(view.conversation.title)}", blocks)
 
 
 def log_entry_message(entry: LogEntry) -> dict:

@@ -30,8 +30,14 @@ def status_message(request: ExtractRequest) -> dict:
         line += f"\nReason: {blocks.escape(request.reason)}"
         extra.append({"type": "actions", "elements": [
             blocks.button("Retry", ActionId.EXTRACT_RETRY, str(request.id), "primary")]})
-    return blocks.message(f"Extract #{request.id} for {request.subject}: {request.state}",
+    return blocks.message(f"Extract #{request.id} for {blocks.escape(request.subject)}: {request.state}",
                           [blocks.section(line), *extra])
+
+
+def files_comment(request: ExtractRequest) -> str:
+    """The comment the files arrive with."""
+    return (f"Extract #{request.id} for {blocks.escape(request.subject)}, {request.first_year} to "
+            f"{request.last_year}. Figures from the statistics store; sources inside.")
 
 
 def extract_modal(directory, years) -> dict:

@@ -76,4 +76,4 @@ def progress_message(p: Progress, note: str = "") -> dict:
     blocks = progress_blocks(p)
     if note:
         blocks.append(section(note))
-    return message(f"{p.scope.name}: {p.begun} of {p.total} areas have begun ({p.share:.0%}), {p.status}", blocks)
+    return message(f"{escape(p.scope.name)}: {p.begun} of {p.total} areas have begun ({p.share:.0%}), {p.status}", blocks)

@@ -56,7 +56,7 @@ def reminder_message(reminder: Reminder, title: str, link: str, fallback_for: st
     every = " (every week)" if reminder.repeat else ""
     text = f"{head}:alarm_clock: Reminder{every} about {where}: {escape(reminder.text)}"
     value = str(reminder.id)
-    return message(f"Reminder: {reminder.text}", [
+    return message(f"Reminder: {escape(reminder.text)}", [
         section(text),
         {"type": "actions", "elements": [button("Snooze 1 hour", ActionId.REMINDER_SNOOZE, value),
                                          button("Done", ActionId.REMINDER_DONE, value, "primary")]},
