@@ -15,6 +15,7 @@ from bot.views.blocks import escape, message
 from bot.views.mentions import MENTION_HELP
 from handlers.replies import ephemeral, tell
 from models.errors import InputError, Refused, ServiceDown
+from models.text import NUL_REFUSED, nul_at
 
 log = logging.getLogger("scbot")
 FAULT = ("Something went wrong on my side and I could not finish that. Please try again; if it happens "
@@ -26,6 +27,9 @@ def sentence(error: Exception) -> str:
     if isinstance(error, InputError):
         return str(error)
     if isinstance(error, ServiceDown):
+        # The operator's clue, on one line: the cause's first line (a database's detail can run on).
+        cause = str(error.__cause__ or "").strip().splitlines()[:1]
+        log.warning("%s: %r", error, cause[0] if cause else "")
         return f"{error} right now, so nothing was changed. Please try again in a minute."
     log.error("unexpected fault", exc_info=error)
     return FAULT
@@ -56,12 +60,16 @@ def answer(error: Exception, body: dict, response: BoltResponse | None, respond:
         return _json({"response_action": "errors", "errors": {field: sentence(error)[:2000]}})
     if kind == "event_callback":
         event = body.get("event") or {}
+        if isinstance(error, ServiceDown) and response is not None:
+            sentence(error)
+            return BoltResponse(status=503, body="")  # not yet taken: Slack delivers it again later
         if isinstance(error, (InputError, ServiceDown)) and event.get("type") == "app_mention":
             client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event.get("ts"),
                                     text=f"{said(error)}\n{MENTION_HELP}")
         else:
             sentence(error)  # nobody to answer: at least log a fault
-        return None
+        # A refused event is taken (retrying would not help); a fault gets 500, so Slack tries it again.
+        return BoltResponse(status=200, body="") if response is not None and isinstance(error, InputError) else None
     reply = problem(error)
     if body.get("command") and response is not None:
         return _json(reply)  # the slash command's own acknowledgement
@@ -76,5 +84,16 @@ def _json(body: dict) -> BoltResponse:
     return BoltResponse(status=200, body=json.dumps(body), headers={"content-type": "application/json"})
 
 
+def refuse_nul(body: dict, next) -> None:
+    """Global middleware: text holding a NUL character is refused before any listener reads it or stores it.
+    On a form, the refusal shows beside the field that holds it."""
+    where = nul_at(body)
+    if where is not None:
+        field = where[3] if where[:3] == ("view", "state", "values") and len(where) > 3 else ""
+        raise InputError(NUL_REFUSED, field=field)
+    next()
+
+
 def register(app: App) -> None:
     app.error(answer)
+    app.middleware(refuse_nul)  # the first global middleware: before an event is claimed

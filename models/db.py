@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from models.errors import ServiceDown
@@ -34,16 +34,29 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 3})
 
 
+# The database answers but will not change: read-only (a standby, or set so by its owner), the bot's
+# role without write rights, or out of room. PostgreSQL's SQLSTATEs, SQLite's result codes.
+REFUSING_CHANGES = {"25006", "42501", "53100", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_FULL"}
+
+
+def database_fault(error: DBAPIError) -> ServiceDown:
+    """What a database error means for the person: it is not answering, or it takes no changes."""
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "sqlite_errorname", "") or ""
+    if code in REFUSING_CHANGES or code.startswith("SQLITE_READONLY_"):
+        return ServiceDown("database", "not accepting changes")
+    return ServiceDown("database")
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session committed on success; a database fault becomes ServiceDown."""
+    """A session committed on success; any database error becomes ServiceDown, nothing half-written."""
     try:
         with Session(engine, expire_on_commit=False) as session:
             yield session
             session.commit()
-    except OperationalError as error:
-        # Unreachable, locked for too long or out of room: the user can only wait.
-        raise ServiceDown("database") from error
+    except DBAPIError as error:
+        # Unreachable, locked for too long, read-only or refusing: the user can only wait.
+        raise database_fault(error) from error
 
 
 def ping(engine: Engine) -> None:

@@ -23,8 +23,10 @@ class Refused(InputError):
 
 
 class ServiceDown(Exception):
-    """A service the bot needs is not answering; `service` names it for the user."""
+    """A service the bot needs is not answering, or (`state`) answers but takes no changes;
+    `service` names it for the user."""
 
-    def __init__(self, service: str):
-        super().__init__(f"The {service} is not answering")
+    def __init__(self, service: str, state: str = "not answering"):
+        super().__init__(f"The {service} is {state}")
         self.service = service
+        self.state = state

@@ -13,7 +13,26 @@ DETAILS_TEXT_MAX = 2000
 DATE_EXAMPLES = "`2011-01-10`, `10/01/2011`, `10 Jan 2011`, `tomorrow` or `next friday`"
 
 
+NUL_REFUSED = ("Your text has a NUL character (\\0) in it, which I can't store; it usually comes with a paste. "
+               "Remove it and try again.")
+
+
+def nul_at(value, path: tuple = ()) -> tuple | None:
+    """Where, in a payload of dicts, lists and strings, a NUL character is (PostgreSQL stores no NUL); None if nowhere."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = nul_at(key, path) if isinstance(key, str) else None
+        found = found if found is not None else nul_at(item, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
 def check_text(what: str, text: str, limit: int) -> str:
+    if "\x00" in text:
+        raise InputError(NUL_REFUSED)
     text = text.strip()
     if not text:
         raise InputError(f"The {what} is empty: write what to record after the area.")

@@ -1,0 +1,184 @@
+"""Database faults answered clearly, state changed once under concurrent presses, forged values refused."""
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, event
+
+from bot.offline.local_services import free_port, wait_until
+from models.areas import load_directory
+from models.conversations import Details, add_action, start_conversation
+from models.db import get_engine, session_scope
+from models.errors import ServiceDown
+from models.migrate import upgrade
+from models.tables import Conversation, LogEntry
+from tests.conftest import POSTGRES_URL, bot_environment, fresh_database, serve
+from tests.workspace import MEMBER, TEAM_CHANNEL, Workspace
+
+NOT_ACCEPTING = "The database is not accepting changes right now, so nothing was changed"
+
+
+# --- database faults -------------------------------------------------------------------
+
+def seed(database_url: str) -> tuple[int, int]:
+    """Leicester's conversation with one open action: (conversation id, action id)."""
+    with session_scope(get_engine(database_url)) as session:
+        directory = load_directory(session)
+        conversation = start_conversation(session, directory, directory.resolve("Leicester"),
+                                          Details(lead_user_id=MEMBER), MEMBER)
+        action = add_action(session, conversation, "Send the figures", MEMBER, None, MEMBER)
+        session.flush()
+        ids = conversation.id, action.id
+    get_engine(database_url).dispose()
+    return ids
+
+
+@contextmanager
+def read_only_postgres(url: str):
+    """New connections to the database start read-only, as on a standby or a database set so by its owner."""
+    name = url.rpartition("/")[2]
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+    yield url
+
+
+@contextmanager
+def postgres_without_write_rights(url: str):
+    """The bot's role may read every table and write none (as after a REVOKE)."""
+    name = url.rpartition("/")[2]
+    role = f"scbot_reader_{os.getpid()}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f"DROP ROLE IF EXISTS {role}")
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+    with psycopg.connect(POSTGRES_URL.rpartition("/")[0] + f"/{name}", autocommit=True) as owner:
+        owner.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        owner.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    base = url.rpartition("/")[0].replace("postgres@", f"{role}@", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        get_engine(f"{base}/{name}").dispose()
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+@contextmanager
+def read_only_sqlite(url: str):
+    """The file opened read-only (the tests run as root, for whom file modes don't stop a write)."""
+    yield f"sqlite:///file:{url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+
+
+FAULTS = {
+    "postgresql-read-only": ("postgresql", read_only_postgres),
+    "postgresql-without-write-rights": ("postgresql", postgres_without_write_rights),
+    "sqlite-read-only": ("sqlite", read_only_sqlite),
+}
+
+
+@pytest.fixture(params=list(FAULTS))
+def unwritable(request, tmp_path, slack, redis_server_url):
+    """`scbot serve` on a database that can be read but takes no change: (workspace, conversation id, action id)."""
+    kind, fault = FAULTS[request.param]
+    with fresh_database(kind, tmp_path) as writable:
+        upgrade(writable)
+        ids = seed(writable)
+        with fault(writable) as database_url:
+            env = bot_environment(database_url, redis_server_url, slack, tmp_path)
+            port = free_port()
+            process = serve(env, port, tmp_path / "server.log")
+            bot = Workspace(f"http://127.0.0.1:{port}", slack, None, None)
+            try:
+                wait_until(lambda: process.poll() is None and bot_answers(bot), timeout=30, what="the server")
+                slack.reset()
+                slack.members.add(MEMBER)
+                yield bot, *ids
+            finally:
+                process.terminate()
+                process.wait(15)
+                assert "Traceback" not in (tmp_path / "server.log").read_text()
+
+
+def bot_answers(bot: Workspace) -> bool:
+    try:
+        return bot.get("/healthz").status in (200, 503)
+    except OSError:
+        return False
+
+
+def test_a_database_that_takes_no_changes_is_named_on_every_surface(unwritable):
+    bot, conversation_id, action_id = unwritable
+    # A slash command: answered by the lazy listener, which is where the write fails.
+    assert bot.command("log Leicester Met the housing team").status == 200
+    [answer] = bot.responses()
+    assert NOT_ACCEPTING in answer["text"]
+
+    # A form: the answer shows beside the field.
+    log_form = {"type": "modal", "callback_id": "log_entry", "private_metadata": str(conversation_id),
+                "blocks": [{"type": "input", "block_id": "text", "label": {"type": "plain_text", "text": "x"},
+                            "element": {"type": "plain_text_input", "action_id": "text"}}]}
+    reply = bot.submit(log_form, {"text": {"text": {"type": "plain_text_input", "value": "Met them"}}})
+    assert reply.status == 200 and NOT_ACCEPTING in reply.json["errors"]["text"]
+
+    # A button: a reply beside the message, which is left as it was.
+    bot.press({"action_id": "action_done", "value": f"{action_id}:mine", "block_id": f"action-{action_id}"})
+    [answer] = bot.responses(2)[1:]
+    assert NOT_ACCEPTING in answer["text"] and answer["replace_original"] is False
+
+    # An event: 503, so that Slack delivers it again once the database takes changes.
+    mention = {"type": "app_mention", "user": MEMBER, "text": "<@U0SCBOT> hello", "ts": "1700000000.000100",
+               "channel": TEAM_CHANNEL, "event_ts": "1700000000.000100"}
+    assert bot.event(mention, "EvREADONLY").status == 503
+
+
+def test_a_full_disk_is_named_as_not_accepting_changes(tmp_path):
+    """SQLite's own "database or disk is full", brought about by capping the file at its present size."""
+    url = f"sqlite:///{tmp_path / 'full.sqlite3'}"
+    upgrade(url)
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def no_room(connection, _record):
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count={pages}")
+
+    now = datetime.now(timezone.utc)
+    with pytest.raises(ServiceDown, match="^The database is not accepting changes$"):
+        with session_scope(engine) as session:
+            session.add(Conversation(title="Leicester", lead_user_id=MEMBER, stage="engaged", started_at=now,
+                                     started_by=MEMBER, last_activity_at=now, notes="x" * 200_000))
+    engine.dispose()
+
+
+# --- NUL characters ------------------------------------------------------------------------
+
+def log_form(conversation_id) -> dict:
+    return {"type": "modal", "callback_id": "log_entry", "private_metadata": str(conversation_id),
+            "blocks": [{"type": "input", "block_id": "text", "label": {"type": "plain_text", "text": "x"},
+                        "element": {"type": "plain_text_input", "action_id": "text"}}]}
+
+
+def test_a_nul_character_is_refused_on_every_surface_and_nothing_is_stored(workspace):
+    workspace.command("start Leicester")
+    workspace.responses()
+    [conversation] = workspace.rows(Conversation)
+    # Refused in the acknowledgement: no listener runs, so there is nothing to wait for.
+    for text in ("log Leicester Met\x00them", "action Leicester Call\x00 Jo", "remind Leicester tomorrow Call\x00",
+                 "start Rut\x00land"):
+        assert "NUL character" in workspace.command(text).message_text
+    reply = workspace.submit(log_form(conversation.id), {"text": {"text": {"type": "plain_text_input",
+                                                                           "value": "Met\x00them"}}})
+    assert "NUL character" in reply.json["errors"]["text"]
+    workspace.press({"action_id": "action_done", "value": "1\x00:mine"})
+    [refusal] = workspace.responses(2)[1:]
+    assert "NUL character" in refusal["text"]
+    mention = {"type": "app_mention", "user": MEMBER, "text": "<@U0SCBOT> who leads Leicester\x00",
+               "ts": "1700000000.000300", "channel": TEAM_CHANNEL, "event_ts": "1700000000.000300"}
+    workspace.slack.remember(TEAM_CHANNEL, {"ts": mention["ts"], "user": MEMBER, "text": mention["text"]})
+    assert workspace.event(mention, "EvNUL").status == 200  # taken: a retry would be refused the same way
+    [answer] = workspace.slack.wait_for("chat.postMessage", where=lambda args: args.get("thread_ts"))
+    assert "NUL character" in answer.args["text"]
+    assert [e.kind for e in workspace.rows(LogEntry)] == ["start"]
+    assert len(workspace.rows(Conversation)) == 1
