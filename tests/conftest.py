@@ -22,6 +22,7 @@ from tests.workspace import (
     SECRET,
     STAFF,
     TEAM_CHANNEL,
+    MarkupWalk,
     Workspace,
     assert_valid_block_kit,
 )
@@ -82,6 +83,7 @@ class Backend:
     database_url: str
     base_url: str
     env: dict
+    pid: int
 
 
 def bot_environment(database_url: str, redis_url: str, slack: StandInWithControls, data_dir) -> dict:
@@ -129,14 +131,22 @@ def backend(request, tmp_path_factory, redis_server_url, slack):
         base_url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(base_url, process)
-            yield Backend(request.param, database_url, base_url, env)
+            yield Backend(request.param, database_url, base_url, env, process.pid)
         finally:
             process.terminate()
             process.wait(15)
 
 
+@pytest.fixture(scope="session")
+def markup_walk():
+    """One walk over every payload of every workspace test; it must have seen some, or it proved nothing."""
+    walk = MarkupWalk()
+    yield walk
+    assert walk.strings or not walk.payloads, "the escaping check read no string of the payloads it was given"
+
+
 @pytest.fixture
-def workspace(backend, slack, redis_server_url, monkeypatch):
+def workspace(backend, slack, redis_server_url, monkeypatch, markup_walk):
     """A clean slate on the running server: no conversations, nothing queued, nothing sent."""
     engine = get_engine(backend.database_url)
     with engine.begin() as connection:
@@ -145,6 +155,7 @@ def workspace(backend, slack, redis_server_url, monkeypatch):
     connection = redis.Redis.from_url(redis_server_url)
     connection.flushdb()
     slack.reset()
+    slack.cleared.clear()
     slack.members.clear()
     slack.members.add(MEMBER)
     # Jobs run in this process read the same settings as the server.
@@ -152,10 +163,11 @@ def workspace(backend, slack, redis_server_url, monkeypatch):
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     worker_services.cache_clear()
-    ws = Workspace(backend.base_url, slack, engine, connection)
+    ws = Workspace(backend.base_url, slack, engine, connection, backend.pid)
     yield ws
     for method, payload in ws.sent_payloads():
         assert_valid_block_kit(method, payload)
+    markup_walk.check(ws.everything_sent())
     get_settings.cache_clear()
     worker_services.cache_clear()
 
@@ -174,7 +186,7 @@ def server_with(tmp_path, slack, redis_server_url):
         started.append(process)
         base_url = f"http://127.0.0.1:{port}"
         wait_healthy(base_url, process, expect_status=200 if healthy else 503)
-        return Workspace(base_url, slack, None, None), process, env
+        return Workspace(base_url, slack, None, None, process.pid), process, env
 
     slack.reset()
     slack.members.add(MEMBER)

@@ -15,6 +15,8 @@ class StandInWithControls(SlackStandIn):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.departed: set[str] = set()  # users who have left the workspace
+        self.cleared: list = []  # calls a test's reset() cleared, still to be checked after it
+        self.answering = 0  # calls being answered now: the bot is waiting on "Slack"
         self._faults: list[Fault] = []
 
     def fail_next(self, method: str, status: int = 429, times: int = 1, retry_after: int = 1) -> None:
@@ -25,14 +27,29 @@ class StandInWithControls(SlackStandIn):
         with self._changed:
             self._faults.clear()
 
+    def all_calls(self) -> list:
+        """Every call recorded since the test began, those its resets cleared included, in order."""
+        with self._changed:
+            return self.cleared + self.calls
+
     def reset(self) -> None:
         with self._changed:
-            self.calls.clear()
+            self.cleared += self.calls
+            self.calls = []
             self.messages.clear()
             self.views.clear()
             self.files.clear()
             self._faults.clear()
             self.departed.clear()
+
+    def answer(self, method: str, args: dict) -> dict:
+        with self._changed:
+            self.answering += 1
+        try:
+            return super().answer(method, args)
+        finally:
+            with self._changed:
+                self.answering -= 1
 
     def refusal(self, method: str, args: dict) -> Refusal | None:
         for fault in self._faults:

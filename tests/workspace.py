@@ -1,11 +1,14 @@
 """A test's view of Slack: it sends the bot requests as Slack would and reads what the bot sent back."""
 import json
+import os
+import re
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from sqlmodel import Session, select
@@ -46,11 +49,13 @@ def everything_said(body: dict) -> str:
 
 
 class Workspace:
-    def __init__(self, base_url: str, slack: StandInWithControls, engine, redis_connection):
+    def __init__(self, base_url: str, slack: StandInWithControls, engine, redis_connection,
+                 server_pid: int | None = None):
         self.base_url = base_url
         self.slack = slack
         self.engine = engine
         self.redis = redis_connection
+        self.server_pid = server_pid  # `scbot serve`'s, so that settle() can watch its workers
         self.acks: list[dict] = []
 
     # --- sending -------------------------------------------------------------
@@ -122,11 +127,62 @@ class Workspace:
         with Session(self.engine) as session:
             return list(session.exec(select(table).order_by(*table.__table__.primary_key.columns)))
 
-    def settle(self, seconds: float = 0.4) -> None:
-        """Give the server's lazy listeners time to act, before asserting they did nothing."""
-        time.sleep(seconds)
+    def settle(self, quiet: float = 0.25, timeout: float = 15) -> None:
+        """Wait until the bot has finished the work the requests sent so far gave it, before asserting
+        that it did nothing more: for `quiet` seconds on end, every thread of the server's workers idle
+        and none having run, no call reaching the stand-in or waiting on its answer, no RQ job running
+        or newly queued.
+
+        Each request is answered only after Bolt has handed its listeners to the worker's threads, so
+        work not yet done shows here as a thread that is running, runnable, or waiting on anything but
+        a lock or its pool's queue (Slack, the database, a sleep before a retry). Linux's /proc only.
+        """
+        assert self.server_pid, "settle() watches a running `scbot serve`"
+        deadline = time.monotonic() + timeout
+        last, quiet_since = None, time.monotonic()
+        while True:
+            busy, now_seen = self._activity()
+            now = time.monotonic()
+            if busy or now_seen != last:
+                last, quiet_since = now_seen, now
+            elif now - quiet_since >= quiet:
+                return
+            if now > deadline:
+                raise AssertionError(f"the bot was still at work after {timeout} s: {now_seen}")
+            time.sleep(0.01)
+
+    def _activity(self) -> tuple[bool, tuple]:
+        """Whether the server is at work now, and a fingerprint of everything that changes when it works."""
+        busy, threads = False, []
+        for worker in _children(self.server_pid):
+            for task in Path(f"/proc/{worker}/task").iterdir():
+                if task.name == str(worker):
+                    continue  # gunicorn's own loop, which wakes every second to tell the arbiter it lives
+                try:
+                    state = (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    waiting_in = (task / "wchan").read_text()
+                    ran = (task / "schedstat").read_text().split()[0]  # nanoseconds on a CPU, ever
+                except (FileNotFoundError, ProcessLookupError, IndexError):
+                    continue  # the thread just ended
+                # An idle pool thread waits on a futex for its next task; any other wait is work under
+                # way: a sleep before a retry, an answer from Slack or the database.
+                busy = busy or state != "S" or "futex" not in waiting_in
+                threads.append((task.name, ran))
+        jobs = []
+        if self.redis is not None:
+            for name in QUEUES:
+                queue = Queue(name, connection=self.redis)
+                running = queue.started_job_registry.get_job_ids()
+                busy = busy or bool(running)
+                jobs.append((name, tuple(queue.get_job_ids())))
+        busy = busy or self.slack.answering > 0
+        return busy, (tuple(sorted(threads)), tuple(jobs), len(self.slack.all_calls()))
 
     # --- Block Kit -----------------------------------------------------------
+    def everything_sent(self) -> list[tuple[str, dict]]:
+        """Every acknowledgement the server answered with and every call the bot made to Slack."""
+        return [("ack", ack) for ack in self.acks] + [(call.method, call.args) for call in self.slack.all_calls()]
+
     def sent_payloads(self) -> list[tuple[str, dict]]:
         payloads = [("ack", ack) for ack in self.acks if "blocks" in ack or "text" in ack]
         for call in self.slack.calls:
@@ -153,3 +209,65 @@ def assert_valid_block_kit(method: str, payload: dict) -> None:
         parsed = Block.parse(block)
         assert parsed is not None, f"{method}: unknown block {block}"
         parsed.validate_json()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started: gunicorn's workers."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+# Markup Slack acts on in the text it formats: only these come from the bot itself, a user picked from
+# the @ menu, a channel, and a link to a message in this workspace. Anything else after "<" (<!channel>,
+# <!here>, <!subteam^…>, <http://…|…>, <b>) is user text that was not escaped.
+OWN_MARKUP = re.compile(r"<(?:@[UW][A-Z0-9]+(?:\|[^<>]*)?>|#[CDG][A-Z0-9]+(?:\|[^<>]*)?>|https://em-housing\.slack\.com/)")
+# Fields Slack shows as typed, or does not show: never formatted, so never acted on.
+UNFORMATTED = {"value", "private_metadata", "initial_value", "errors", "title", "filename", "alt_text"}
+
+
+@dataclass
+class MarkupWalk:
+    """The strings walked so far, and the ones holding markup the bot should have escaped."""
+
+    payloads: int = 0
+    strings: int = 0
+
+    def check(self, sent: list[tuple[str, dict]]) -> None:
+        for method, payload in sent:
+            assert not (live := self.live_markup(payload)), f"{method} sent unescaped user text: {live}"
+
+    def live_markup(self, payload) -> list[str]:
+        """Every string of `payload` Slack would format that holds markup the bot never writes."""
+        self.payloads += 1
+        found: list[str] = []
+
+        def walk(value, key: str = "") -> None:
+            if key in UNFORMATTED:
+                return
+            if isinstance(value, str) and value[:1] in "[{":
+                try:  # blocks, views and file lists arrive as JSON text in form posts
+                    value = json.loads(value)
+                except ValueError:
+                    pass
+            if isinstance(value, dict):
+                if value.get("type") != "plain_text":  # shown as typed: <!channel> there is only text
+                    for name, item in value.items():
+                        walk(item, name)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item, key)
+            elif isinstance(value, str):
+                self.strings += 1
+                if any(not OWN_MARKUP.match(value, at.start()) for at in re.finditer("<", value)):
+                    found.append(value)
+
+        walk(payload)
+        return found
