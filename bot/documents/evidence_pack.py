@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from docx import Document
 from docx.shared import Pt
-from weasyprint import HTML
 
 from bot.documents.charts import data_uri, topic_chart_png
-from bot.documents.figures import COMPILATION, csv_file, member_names, xlsx
+from bot.documents.figures import COMPILATION, csv_file, member_names, neutralise, xlsx
+from bot.documents.pdf import write_pdf
 from models import clock
 from models.commentary import number
 from models.evidence import Pack
@@ -53,7 +53,7 @@ def pdf_html(pack: Pack) -> str:
 
 def pdf(pack: Pack) -> bytes:
     # Whole fonts: subsetting them costs more time than the bytes it saves.
-    return HTML(string=pdf_html(pack)).write_pdf(full_fonts=True)
+    return write_pdf(pdf_html(pack), full_fonts=True)
 
 
 def docx(pack: Pack) -> bytes:
@@ -77,7 +77,7 @@ def docx(pack: Pack) -> bytes:
                 cell.text = text
             for row in table.rows:
                 cells = grid.add_row().cells
-                cells[0].text = row.label
+                cells[0].text = neutralise(row.label)  # a table pasted into a spreadsheet runs no formula
                 for cell, period in zip(cells[1:], table.periods):
                     cell.text = figure(row.values.get(period), table.indicator.unit)
     document.add_heading("Sources", level=1)

@@ -1,7 +1,8 @@
 """An extract's figures as spreadsheets: XLSX to read, CSV for analysts.
 
 Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
-CR) is neutralised in both with a leading apostrophe, as OWASP advises.
+CR) is neutralised in every cell of both with a leading apostrophe, as OWASP
+advises; the DOCX's tables and the progress report's spreadsheet do the same.
 """
 import csv
 import io
@@ -24,6 +25,16 @@ ROLE_NAMES = {"area": "area", "successor": "2021 successor", "total": "total", "
 def neutralise(text: str) -> str:
     """Text a spreadsheet will show as text, never run as a formula."""
     return "'" + text if text.startswith(RISKY_START) else text
+
+
+def neutralise_cells(book: Workbook) -> None:
+    """Every text cell of the workbook neutralised: one pass, so no cell is forgotten."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                # openpyxl stores text starting with "=" as a formula: setting it again re-reads it as text.
+                if isinstance(cell.value, str) and cell.value.startswith(RISKY_START):
+                    cell.value = neutralise(cell.value)
 
 
 def member_names(pack: Pack) -> list[str]:
@@ -56,17 +67,17 @@ def xlsx(pack: Pack) -> bytes:
     ]
     for text, font in lines:
         if text:
-            about.append([neutralise(text)])
+            about.append([text])
             if font:
                 about.cell(about.max_row, 1).font = font
     about.column_dimensions["A"].width = 110
     for section in pack.sections:
         sheet = book.create_sheet(section.topic.capitalize())
-        sheet.append([neutralise(f"{pack.subject.name}: {section.title}")])
+        sheet.append([f"{pack.subject.name}: {section.title}"])
         sheet.cell(1, 1).font = title
         for table in section.tables:
             sheet.append([])
-            sheet.append([neutralise(table.label)])
+            sheet.append([table.label])
             sheet.cell(sheet.max_row, 1).font = bold
             sheet.append(["Area", "Kind", *table.periods, "Source file"])
             for cell in sheet[sheet.max_row]:
@@ -76,7 +87,7 @@ def xlsx(pack: Pack) -> bytes:
                 values = [row.values.get(p) for p in table.periods]
                 if unit == "percent":  # stored as a number of percent; Excel's % format wants the fraction
                     values = [v / 100 if v is not None else None for v in values]
-                sheet.append([neutralise(row.label), ROLE_NAMES[row.role], *values, _sources_of(row)])
+                sheet.append([row.label, ROLE_NAMES[row.role], *values, _sources_of(row)])
                 for column in range(3, 3 + len(table.periods)):
                     sheet.cell(sheet.max_row, column).number_format = EXCEL_FORMATS.get(unit, "#,##0")
         if section.notes:
@@ -84,7 +95,7 @@ def xlsx(pack: Pack) -> bytes:
             sheet.append(["Notes"])
             sheet.cell(sheet.max_row, 1).font = bold
             for note in section.notes:
-                sheet.append([neutralise(note)])
+                sheet.append([note])
         sheet.column_dimensions["A"].width = 58
         sheet.column_dimensions["B"].width = 14
         for column in range(3, 3 + max((len(t.periods) for t in section.tables), default=0)):
@@ -97,8 +108,7 @@ def xlsx(pack: Pack) -> bytes:
     for cell in sources[1]:
         cell.font, cell.fill = bold, head_fill
     for source in pack.sources:
-        sources.append([neutralise(v) for v in (source.file, source.publisher, source.table, source.licence,
-                                                source.compiled_by)])
+        sources.append([source.file, source.publisher, source.table, source.licence, source.compiled_by])
     sources.append([])
     sources.append([COMPILATION])
     sources.append(["Statistics: Crown copyright (DLUHC/MHCLG/DCLG and ONS), Open Government Licence v3.0."])
@@ -107,6 +117,7 @@ def xlsx(pack: Pack) -> bytes:
     for row in sources.iter_rows():
         for cell in row:
             cell.alignment = Alignment(wrap_text=False, vertical="top")
+    neutralise_cells(book)  # area names, notes and source names come from imported files
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -7,6 +7,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bot.documents.charts import data_uri
+from bot.documents.figures import neutralise_cells
+from bot.documents.pdf import write_pdf
 from bot.views.progress import pace
 from models import clock
 from models.progress import STALLED_DAYS, STATUS_RULE, AreaLine, Progress
@@ -21,13 +23,11 @@ HEADING_FILL = PatternFill("solid", fgColor="1D4F91")
 
 def report_pdf(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], names: dict[str, str],
                chart_png: bytes) -> bytes:
-    from weasyprint import HTML  # slow to import; only the worker needs it
-
     html = environment.get_template("progress_report.html.j2").render(
         p=p, lines=lines, at_risk=at_risk, names=names, stages=STAGES, rule=STATUS_RULE, pace=pace,
         stalled_days=STALLED_DAYS, local=clock.local, chart_uri=data_uri(chart_png),
     )
-    return HTML(string=html).write_pdf()
+    return write_pdf(html)
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:
@@ -81,6 +81,7 @@ def report_xlsx(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], nam
            [[line.area.name, line.title, names.get(line.lead_user_id, line.lead_user_id), _day(line.last_activity)]
             for line in at_risk])
     _sheet(workbook, "Sources", ["Source"], [[SOURCES]])
+    neutralise_cells(workbook)  # leads' Slack names and area names are anyone's text
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
