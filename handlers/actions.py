@@ -9,10 +9,18 @@ from handlers.conversations import actions_list, conversation_card
 from handlers.permissions import Who, only
 from handlers.replies import thread_note
 from models.conversations import complete_action, get_conversation
-from models.values import whole_number
+from models.values import one_of, whole_number
 
 FORMS = {ActionId.CARD_LOG: forms.log_modal, ActionId.CARD_STAGE: forms.stage_modal,
          ActionId.CARD_EDIT: forms.edit_modal}
+
+
+def done_value(value: object) -> tuple[int, int | str]:
+    """Done's value, "<action id>:<the list it is in>" (a conversation's card "c<id>", "mine" or "all"), so
+    Done can draw that list again: the action's id, and the conversation's id or the list's name."""
+    action_id, _, redraw = value.partition(":") if isinstance(value, str) else ("", "", "")
+    return whole_number(action_id), (whole_number(redraw[1:]) if redraw.startswith("c")
+                                     else one_of(redraw, ("mine", "all")))
 
 
 def register(app: App, services: Services) -> None:
@@ -21,23 +29,24 @@ def register(app: App, services: Services) -> None:
     def open_card_form(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         with services.session() as session:
-            conversation = get_conversation(session, whole_number(action["value"]))
+            conversation = get_conversation(session, whole_number(action.get("value")))
         client.views_open(trigger_id=body["trigger_id"], view=FORMS[action["action_id"]](conversation))
 
     def mark_done(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         ack()
         user = body["user"]["id"]
-        # The value is "<action id>:<the list it is in>", so Done can draw that list again.
-        action_id, _, redraw = action["value"].partition(":")
-        conversation_id = whole_number(redraw[1:]) if redraw.startswith("c") else None
+        action_id, redraw = done_value(action.get("value"))
         with services.session() as session:
-            item, changed = complete_action(session, whole_number(action_id), user)
-        note = thread_note(services, item.conversation_id, f"action-{item.id}-done") if changed else ""
-        done = blocks.section(f":white_check_mark: Done: {blocks.escape(item.text)}.{note}")
-        again = (conversation_card(services, conversation_id) if conversation_id is not None
+            item, changed = complete_action(session, action_id, user)
+        if changed:
+            note = thread_note(services, item.conversation_id)
+            said = f":white_check_mark: Done: {blocks.escape(item.text)}.{note}"
+        else:  # pressed twice, or by two people at once: the first press did it
+            said = f":white_check_mark: Already done by <@{item.done_by}>: {blocks.escape(item.text)}."
+        again = (conversation_card(services, redraw) if isinstance(redraw, int)
                  else actions_list(services, redraw, user))
         respond({"replace_original": True, "text": f"Done: {blocks.escape(item.text)}",
-                 "blocks": [done, *again["blocks"]]})
+                 "blocks": [blocks.section(said), *again["blocks"]]})
 
     for action_id in FORMS:
         app.action(action_id, middleware=team_only)(open_card_form)

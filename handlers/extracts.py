@@ -16,8 +16,10 @@ from handlers.permissions import Who, only
 from handlers.replies import ephemeral
 from jobs.extracts import queue_request, show_status
 from models.commands import Command
+from models.errors import InputError
 from models.extracts import (
     DEFAULT_YEARS,
+    FORM_OUT_OF_DATE,
     ExtractSpec,
     parse_extract,
     recent_requests,
@@ -68,12 +70,18 @@ def list_extracts(services: Services, command: Command, _: Command) -> dict:
         return extracts_message(recent_requests(session, command.user))
 
 
-def _chosen(values: dict, block: str) -> list[str]:
-    return [option["value"] for option in values.get(block, {}).get("selected_options") or []]
+def _chosen(values: dict, block: str) -> list:
+    try:
+        return [option["value"] for option in values.get(block, {}).get("selected_options") or []]
+    except (AttributeError, KeyError, TypeError):  # not the shape Slack sends: forged
+        raise InputError(FORM_OUT_OF_DATE, field=block) from None
 
 
 def _year(values: dict, block: str) -> int:
-    return whole_number((values.get(block, {}).get("selected_option") or {}).get("value", ""))
+    try:
+        return whole_number((values.get(block, {}).get("selected_option") or {}).get("value", ""))
+    except AttributeError:
+        raise InputError(FORM_OUT_OF_DATE, field=block) from None
 
 
 def register(app: App, services: Services) -> None:
@@ -92,6 +100,6 @@ def register(app: App, services: Services) -> None:
     def retry(ack: Ack, action: dict, respond: Respond) -> None:
         ack()
         with services.session() as session:
-            request = retry_request(session, whole_number(action["value"]))
+            request = retry_request(session, whole_number(action.get("value")))
         reply = _queue(services, request.id, request.channel_id)
         respond(ephemeral({**blocks.message(reply), "replace_original": False}))

@@ -26,7 +26,7 @@ from models.reminders import (
     parse_when,
     snooze_reminder,
 )
-from models.values import whole_number
+from models.values import one_of, whole_number
 
 SNOOZE = timedelta(hours=1)
 USAGE = ("Which area, when, and what? For example `/sc remind Leicester tomorrow 9am Call the housing officer`. "
@@ -82,15 +82,18 @@ def register(app: App, services: Services) -> None:
     def pressed(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         """A reminder's button: only its owner may press it (the rules check); the message is redrawn."""
         ack()
-        user, pressed_id, reminder_id = body["user"]["id"], action["action_id"], whole_number(action["value"])
+        user, pressed_id, reminder_id = body["user"]["id"], action["action_id"], whole_number(action.get("value"))
+        # Pressed twice, or on two screens at once, the first press changes it; the others say how it stands.
         with services.session() as session:
             if pressed_id == ActionId.REMINDER_SNOOZE:
-                reminder = snooze_reminder(session, reminder_id, user, clock.now() + SNOOZE)
-                said = f":zzz: Snoozed: I'll remind you again {blocks.when(reminder.due_at)}."
+                reminder, changed = snooze_reminder(session, reminder_id, user, clock.now() + SNOOZE)
+                said = (f":zzz: {'Snoozed' if changed else 'Already snoozed'}: I'll remind you again "
+                        f"{blocks.when(reminder.due_at)}.")
             else:
                 how = "cancelled" if pressed_id == ActionId.REMINDER_CANCEL else "done"
-                reminder = close_reminder(session, reminder_id, user, how)
-                said = f":white_check_mark: Reminder {how}: {blocks.escape(reminder.text)}"
+                reminder, changed = close_reminder(session, reminder_id, user, how)
+                said = (f":white_check_mark: Reminder {how}: {blocks.escape(reminder.text)}" if changed else
+                        f":white_check_mark: Reminder already {reminder.closed_how}: {blocks.escape(reminder.text)}")
         if pressed_id == ActionId.REMINDER_CANCEL:
             listing = reminders_of(services, user)
             respond({"replace_original": True, "text": said, "blocks": [blocks.section(said), *listing["blocks"]]})
@@ -102,7 +105,8 @@ def register(app: App, services: Services) -> None:
 
     def start_offered(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         ack()
-        group = services.directory().resolve(action["value"])
+        directory = services.directory()
+        group = directory.resolve(one_of(action.get("value"), {a.name for a in directory.areas} | set(directory.hmas)))
         respond({"replace_original": True, **blocks.message(start_for(services, group, body["user"]["id"]))})
 
     app.action(ActionId.START_OFFERED, middleware=[only(services, Who.TEAM)])(start_offered)
@@ -110,10 +114,11 @@ def register(app: App, services: Services) -> None:
     @app.view(FormId.SETTINGS, middleware=[only(services, Who.MANAGERS)])
     def save_settings(ack: Ack, body: dict, view: dict) -> None:
         values = form_values(view)
-        stale = values.get("stale_days", {}).get("value") or ""
-        if not stale.strip().isdigit() or len(stale.strip()) > 3:
-            raise InputError("Give the number of days, e.g. 21.", field="stale_days")
+        # Every value is read as it may come, forged: a wrong shape is a polite refusal, not a fault.
         try:
+            stale = (values["stale_days"].get("value") or "").strip()
+            if not (stale.isascii() and stale.isdigit()) or len(stale) > 3:
+                raise InputError("Give the number of days, e.g. 21.", field="stale_days")
             changed = ReminderSettings(
                 digest_weekday=WEEKDAYS.index(values["digest_day"]["selected_option"]["value"]),
                 digest_time=time.fromisoformat(values["digest_time"]["selected_time"]),
@@ -121,8 +126,8 @@ def register(app: App, services: Services) -> None:
                 stale_days=int(stale),
                 target_date=clock.parse_instant(values["target_date"]["selected_date"]).date(),
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             raise InputError("Fill in every field from its menu or calendar.", field="digest_day") from None
         with services.session() as session:
-            changed.save(session, body["user"]["id"])
+            changed.save(session, body["user"]["id"], view.get("private_metadata") or "")
         ack()

@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -141,16 +142,26 @@ def add_log_entry(session: Session, conversation: Conversation, author: str, tex
 
 
 def set_stage(session: Session, conversation: Conversation, stage: str, author: str) -> LogEntry:
+    """Move the conversation on from the stage it was read at; if someone moved it meanwhile, nothing changes."""
     if stage not in STAGES:
         raise InputError(f"“{stage}” is not a stage. The stages, in order: {stage_list()}.", field="stage")
     if stage == conversation.stage:
-        raise InputError(f"{conversation.title} is already at the stage `{stage}` ({STAGES[stage]}).")
+        raise InputError(f"{conversation.title} is already at the stage `{stage}` ({STAGES[stage]}).", field="stage")
+    was = conversation.stage
+    # Conditional, so that of two changes at the same moment only one is recorded (the row lock decides).
+    moved = session.exec(update(Conversation).where(col(Conversation.id) == conversation.id,
+                                                    col(Conversation.stage) == was).values(stage=stage))
+    if moved.rowcount != 1:
+        session.refresh(conversation)
+        if conversation.stage == stage:
+            raise InputError(f"{conversation.title} is already at the stage `{stage}` ({STAGES[stage]}).",
+                             field="stage")
+        raise InputError(f"{conversation.title} was moved to the stage `{conversation.stage}` a moment ago; "
+                         "nothing was changed. Open the form again to choose from there.", field="stage")
     entry = LogEntry(
         conversation_id=conversation.id, author_user_id=author, created_at=clock.now(),
-        kind="stage", stage_from=conversation.stage, stage_to=stage,
-        text=f"Stage: {STAGES[conversation.stage]} → {STAGES[stage]}.",
+        kind="stage", stage_from=was, stage_to=stage, text=f"Stage: {STAGES[was]} → {STAGES[stage]}.",
     )
-    conversation.stage = stage
     return _record(session, conversation, entry)
 
 
@@ -195,15 +206,16 @@ def add_action(
 
 
 def complete_action(session: Session, action_id: int, user: str) -> tuple[ActionItem, bool]:
-    """Mark an action done; pressing Done twice changes nothing the second time."""
-    action = session.get(ActionItem, action_id)
+    """Mark an action done, once: of Done pressed twice, or by two people at once, only the first changes it
+    (a conditional update, decided by the row lock); the others find it done, and by whom."""
+    now = clock.now()
+    done = session.exec(update(ActionItem).where(col(ActionItem.id) == action_id, col(ActionItem.done_at).is_(None))
+                        .values(done_at=now, done_by=user))
+    action = session.get(ActionItem, action_id, populate_existing=True)
     if action is None:
         raise NotFound("That action no longer exists.")
-    if action.done_at is not None:
+    if done.rowcount != 1:
         return action, False
-    now = clock.now()
-    action.done_at, action.done_by = now, user
-    session.add(action)
     conversation = get_conversation(session, action.conversation_id)
     _record(session, conversation, LogEntry(
         conversation_id=conversation.id, author_user_id=user, created_at=now,

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from models import clock
@@ -116,7 +117,7 @@ def parse_extract(directory: AreaDirectory, text: str) -> ExtractSpec:
     found = re.search(r"(?:from\s+)?(\d{4})\s*(?:-|–|to)\s*(\d{4})|\b(\d{4})\b", rest)
     if found:
         first, last = (int(found.group(1)), int(found.group(2))) if found.group(1) else (int(found.group(3)),) * 2
-        if not (EARLIEST_YEAR <= first <= last <= LATEST_YEAR):
+        if not years_allowed(first, last):
             raise InputError(f"“{found.group(0).strip()}” is not a range of years I can use: give the first "
                              f"year then the last, between {EARLIEST_YEAR} and {LATEST_YEAR}, e.g. `2008-2011`.")
         years = (first, last)
@@ -142,29 +143,51 @@ def _ordered(chosen: list[str], order) -> tuple[str, ...]:
     return tuple(key for key in order if key in chosen)
 
 
+def years_allowed(first: int, last: int) -> bool:
+    """The command's and the form's rule: the first year, then the last, within the years the figures span."""
+    return EARLIEST_YEAR <= first <= last <= LATEST_YEAR
+
+
+FORM_OUT_OF_DATE = "That form is out of date or not one of mine: open it again with `/sc extract`."
+
+
 def spec_from_form(directory: AreaDirectory, chosen: list[str], topics: list[str], formats: list[str],
                    first_year: int, last_year: int) -> ExtractSpec:
-    """The form's choices: one HMA, county or the region, or one or more areas."""
+    """The form's choices: one HMA, county or the region, or one or more areas. Held to the command's rules:
+    only what the form offers (a forged area, topic or format is refused) and the command's years."""
+    if any(not isinstance(value, str) for value in (*chosen, *topics, *formats)):
+        raise InputError(FORM_OUT_OF_DATE)
     named = _counties_and_regions(directory)
-    wider = [value.split(":", 1) for value in chosen if not value.startswith("area:")]
+    wider = [value.partition(":")[::2] for value in chosen if not value.startswith("area:")]
     codes = tuple(value.removeprefix("area:") for value in chosen if value.startswith("area:"))
     if len(wider) + bool(codes) > 1:
         raise InputError("Choose one HMA, county or region, or one or more areas, not several kinds.")
     if wider:
         kind, name = wider[0]
-        subject = subject_of(directory, directory.hma_group(name)) if kind == "hma" else named[normalise(name)]
+        subject = (subject_of(directory, directory.hma_group(name)) if kind == "hma" and name in directory.hmas
+                   else named.get(normalise(name)) if kind in ("county", "region") else None)
+        if subject is None or subject.kind != kind:
+            raise InputError(FORM_OUT_OF_DATE, field="areas")
+    elif any(code not in directory.by_code for code in codes):
+        raise InputError(FORM_OUT_OF_DATE, field="areas")
     elif len(codes) == 1:
         subject = subject_of(directory, directory.area_group(codes[0]))
     elif codes:
         subject = Subject(", ".join(sorted(directory.by_code[c].name for c in codes)), "areas", codes)
     else:
-        raise InputError("Choose an area, an HMA, a county or the region.")
+        raise InputError("Choose an area, an HMA, a county or the region.", field="areas")
+    if any(topic not in TOPICS for topic in topics):
+        raise InputError(FORM_OUT_OF_DATE, field="topics")
+    if any(key not in FORMATS for key in formats):
+        raise InputError(FORM_OUT_OF_DATE, field="formats")
     if not topics:
         raise InputError("Choose at least one topic.", field="topics")
     if not formats:
         raise InputError("Choose at least one format.", field="formats")
     if first_year > last_year:
         raise InputError("The first year comes after the last.", field="first_year")
+    if not years_allowed(first_year, last_year):
+        raise InputError(f"Choose years between {EARLIEST_YEAR} and {LATEST_YEAR}.", field="first_year")
     return ExtractSpec(subject, _ordered(topics, TOPICS), _ordered(formats, FORMATS), first_year, last_year)
 
 
@@ -231,13 +254,15 @@ def record_files(session: Session, request_id: int, file_ids: list[str], file_na
 
 
 def retry_request(session: Session, request_id: int) -> ExtractRequest:
-    """A failed request, queued again as its next attempt; anything else is left as it is."""
+    """A failed request, queued again as its next attempt; anything else is left as it is. Conditional, so
+    that of Retry pressed twice at once only the first queues it."""
+    retried = session.exec(update(ExtractRequest).where(col(ExtractRequest.id) == request_id,
+                                                         col(ExtractRequest.state) == "failed")
+                           .values(attempt=ExtractRequest.attempt + 1, state="waiting", reason="", finished_at=None))
     request = get_request(session, request_id)
-    if request.state != "failed":
+    session.refresh(request)
+    if retried.rowcount != 1:
         raise InputError(f"Extract #{request.id} is {request.state}, not failed, so there is nothing to retry.")
-    request.attempt += 1
-    request.state, request.reason, request.finished_at = "waiting", "", None
-    session.add(request)
     return request
 
 

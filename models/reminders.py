@@ -12,11 +12,13 @@ from enum import StrEnum
 
 import dateparser
 import holidays
+from sqlalchemy import and_, not_, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import clock
 from models.areas import AreaDirectory
-from models.errors import InputError, NotFound
+from models.errors import InputError, NotFound, Refused
 from models.progress import Progress, measure, scope_of, starts_by_area
 from models.tables import (
     ActionItem,
@@ -27,6 +29,7 @@ from models.tables import (
     Reminder,
 )
 from models.text import WEEKDAYS, check_text
+from models.values import OUT_OF_DATE
 
 # A run missed by up to this long (a clock down over a weekend) still happens, once.
 GRACE = timedelta(hours=72)
@@ -50,27 +53,62 @@ class ReminderSettings:
     digest_channel: str
     stale_days: int
     target_date: date
+    # When managers last saved them ("" never), as read: a save from a form showing an older version is refused.
+    version: str = ""
 
     @classmethod
     def load(cls, session: Session, team_channel: str, target_date: date) -> "ReminderSettings":
         """The environment's defaults, overridden by what managers set in Slack."""
-        stored = {s.key: s.value for s in session.exec(select(BotSetting))}
+        rows = list(session.exec(select(BotSetting)))
+        stored = {s.key: s.value for s in rows}
         return cls(
             digest_weekday=int(stored.get("digest_weekday", 0)),
             digest_time=time.fromisoformat(stored.get("digest_time", "09:00")),
             digest_channel=stored.get("digest_channel", team_channel),
             stale_days=int(stored.get("stale_days", 21)),
             target_date=date.fromisoformat(stored.get("target_date", target_date.isoformat())),
+            version=max(s.changed_at for s in rows).isoformat() if rows else "",
         )
 
-    def save(self, session: Session, user: str) -> None:
+    def save(self, session: Session, user: str, seen: str) -> None:
+        """Store these settings, if they are still at the version `seen` (the form's): of two saves at once,
+        or a save from a form opened before another, only the first takes effect."""
         if not 1 <= self.stale_days <= 365:
             raise InputError("The quiet-conversation threshold must be between 1 and 365 days.", field="stale_days")
+        if not isinstance(self.digest_channel, str) or not re.fullmatch(r"[CG][A-Z0-9]{2,20}", self.digest_channel):
+            raise InputError("Choose the digest's channel from the list.", field="digest_channel")
+        if not TARGET_YEARS[0] <= self.target_date.year <= TARGET_YEARS[1]:
+            raise InputError(f"Choose a target date between {TARGET_YEARS[0]} and {TARGET_YEARS[1]}.",
+                             field="target_date")
+        now = clock.now()
+        if seen:
+            # Conditional on the version seen; the row lock makes concurrent saves take turns.
+            try:
+                seen_at = datetime.fromisoformat(seen)
+            except ValueError:
+                raise InputError(OUT_OF_DATE) from None
+            if session.exec(update(BotSetting).where(col(BotSetting.changed_at) == seen_at)
+                            .values(changed_at=now, changed_by=user)).rowcount == 0:
+                raise Refused(SETTINGS_CHANGED)
         values = {"digest_weekday": str(self.digest_weekday), "digest_time": self.digest_time.strftime("%H:%M"),
                   "digest_channel": self.digest_channel, "stale_days": str(self.stale_days),
                   "target_date": self.target_date.isoformat()}
-        for key, value in values.items():
-            session.merge(BotSetting(key=key, value=value, changed_by=user, changed_at=clock.now()))
+        rows = [BotSetting(key=key, value=value, changed_by=user, changed_at=now) for key, value in values.items()]
+        try:
+            if seen:
+                for row in rows:
+                    session.merge(row)
+            else:
+                session.add_all(rows)  # never saved: inserts, which fail if another save got there first
+            session.flush()
+        except IntegrityError:
+            raise Refused(SETTINGS_CHANGED) from None
+
+
+# A target outside these is a slip or forged (the countdowns count back from it).
+TARGET_YEARS = (2000, 2100)
+SETTINGS_CHANGED = ("Someone saved the reminder settings after you opened this form, so yours were not saved. "
+                    "Open `/sc settings` again to see theirs and change them from there.")
 
 
 # --- what is due -------------------------------------------------------------------
@@ -246,24 +284,34 @@ def open_reminders(session: Session, user: str) -> list[Reminder]:
                              .order_by(col(Reminder.due_at))))
 
 
-def close_reminder(session: Session, reminder_id: int, user: str, how: str) -> Reminder:
-    """Cancel or finish a reminder; only its owner may, and doing it twice changes nothing."""
-    reminder = session.get(Reminder, reminder_id)
+def _own_reminder(session: Session, reminder_id: int, user: str) -> Reminder:
+    reminder = session.get(Reminder, reminder_id, populate_existing=True)
     if reminder is None or reminder.user_id != user:
         raise NotFound("That reminder is not one of yours.")
-    if reminder.closed_at is None:
-        reminder.closed_at, reminder.closed_how = clock.now(), how
-        session.add(reminder)
     return reminder
 
 
-def snooze_reminder(session: Session, reminder_id: int, user: str, until: datetime) -> Reminder:
-    reminder = session.get(Reminder, reminder_id)
-    if reminder is None or reminder.user_id != user:
-        raise NotFound("That reminder is not one of yours.")
-    reminder.due_at, reminder.closed_at, reminder.closed_how = until, None, ""
-    session.add(reminder)
-    return reminder
+def close_reminder(session: Session, reminder_id: int, user: str, how: str) -> tuple[Reminder, bool]:
+    """Cancel or finish a reminder (a one-off that was sent, too); only its owner may. Of presses at the same
+    moment only the first changes it (a conditional update, decided by the row lock): (reminder, changed)."""
+    closed = session.exec(update(Reminder).where(
+        col(Reminder.id) == reminder_id, col(Reminder.user_id) == user,
+        or_(col(Reminder.closed_at).is_(None), col(Reminder.closed_how) == "sent"),
+    ).values(closed_at=clock.now(), closed_how=how))
+    return _own_reminder(session, reminder_id, user), closed.rowcount == 1
+
+
+def snooze_reminder(session: Session, reminder_id: int, user: str, until: datetime) -> tuple[Reminder, bool]:
+    """Due again at `until`, open, unless it is already snoozed (open and due again before `until`): Snooze
+    pressed twice, or at once on two screens, snoozes it once (a conditional update, decided by the row
+    lock), and the later presses find it snoozed: (reminder, changed)."""
+    # Open and due again by `until` (give or take the moments between presses at once): snoozed already.
+    already = and_(col(Reminder.closed_at).is_(None), col(Reminder.due_at) > clock.now(),
+                   col(Reminder.due_at) <= until + timedelta(minutes=1))
+    snoozed = session.exec(update(Reminder).where(
+        col(Reminder.id) == reminder_id, col(Reminder.user_id) == user, not_(already),
+    ).values(due_at=until, closed_at=None, closed_how=""))
+    return _own_reminder(session, reminder_id, user), snoozed.rowcount == 1
 
 
 def after_sending(session: Session, reminder: Reminder) -> None:

@@ -1,5 +1,8 @@
 """Database faults answered clearly, state changed once under concurrent presses, forged values refused."""
+import json
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -13,9 +16,10 @@ from models.conversations import Details, add_action, start_conversation
 from models.db import get_engine, session_scope
 from models.errors import ServiceDown
 from models.migrate import upgrade
-from models.tables import Conversation, LogEntry
+from models.tables import ActionItem, BotSetting, Conversation, LogEntry, Reminder
+from models.team import read_whole_list
 from tests.conftest import POSTGRES_URL, bot_environment, fresh_database, serve
-from tests.workspace import MEMBER, TEAM_CHANNEL, Workspace
+from tests.workspace import MANAGER, MEMBER, TEAM_CHANNEL, Workspace
 
 NOT_ACCEPTING = "The database is not accepting changes right now, so nothing was changed"
 
@@ -23,8 +27,10 @@ NOT_ACCEPTING = "The database is not accepting changes right now, so nothing was
 # --- database faults -------------------------------------------------------------------
 
 def seed(database_url: str) -> tuple[int, int]:
-    """Leicester's conversation with one open action: (conversation id, action id)."""
+    """Leicester's conversation with one open action, and the team channel's members as the bot read them
+    while it could still write: (conversation id, action id)."""
     with session_scope(get_engine(database_url)) as session:
+        read_whole_list(session, TEAM_CHANNEL, {MEMBER}, datetime.now(timezone.utc))
         directory = load_directory(session)
         conversation = start_conversation(session, directory, directory.resolve("Leicester"),
                                           Details(lead_user_id=MEMBER), MEMBER)
@@ -110,9 +116,10 @@ def bot_answers(bot: Workspace) -> bool:
 
 def test_a_database_that_takes_no_changes_is_named_on_every_surface(unwritable):
     bot, conversation_id, action_id = unwritable
-    # A slash command: answered by the lazy listener, which is where the write fails.
-    assert bot.command("log Leicester Met the housing team").status == 200
-    [answer] = bot.responses()
+    # A slash command: answered in the acknowledgement, which is where the write fails.
+    reply = bot.command("log Leicester Met the housing team")
+    assert reply.status == 200
+    answer = reply.json
     assert NOT_ACCEPTING in answer["text"]
 
     # A form: the answer shows beside the field.
@@ -124,7 +131,7 @@ def test_a_database_that_takes_no_changes_is_named_on_every_surface(unwritable):
 
     # A button: a reply beside the message, which is left as it was.
     bot.press({"action_id": "action_done", "value": f"{action_id}:mine", "block_id": f"action-{action_id}"})
-    [answer] = bot.responses(2)[1:]
+    [answer] = bot.responses()
     assert NOT_ACCEPTING in answer["text"] and answer["replace_original"] is False
 
     # An event: 503, so that Slack delivers it again once the database takes changes.
@@ -162,7 +169,6 @@ def log_form(conversation_id) -> dict:
 
 def test_a_nul_character_is_refused_on_every_surface_and_nothing_is_stored(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     [conversation] = workspace.rows(Conversation)
     # Refused in the acknowledgement: no listener runs, so there is nothing to wait for.
     for text in ("log Leicester Met\x00them", "action Leicester Call\x00 Jo", "remind Leicester tomorrow Call\x00",
@@ -172,7 +178,7 @@ def test_a_nul_character_is_refused_on_every_surface_and_nothing_is_stored(works
                                                                            "value": "Met\x00them"}}})
     assert "NUL character" in reply.json["errors"]["text"]
     workspace.press({"action_id": "action_done", "value": "1\x00:mine"})
-    [refusal] = workspace.responses(2)[1:]
+    [refusal] = workspace.responses()
     assert "NUL character" in refusal["text"]
     mention = {"type": "app_mention", "user": MEMBER, "text": "<@U0SCBOT> who leads Leicester\x00",
                "ts": "1700000000.000300", "channel": TEAM_CHANNEL, "event_ts": "1700000000.000300"}
@@ -182,3 +188,120 @@ def test_a_nul_character_is_refused_on_every_surface_and_nothing_is_stored(works
     assert "NUL character" in answer.args["text"]
     assert [e.kind for e in workspace.rows(LogEntry)] == ["start"]
     assert len(workspace.rows(Conversation)) == 1
+
+
+# --- concurrent presses take effect once ------------------------------------------------------
+
+def at_once(count: int, press) -> list:
+    """`press(i)` from `count` threads released together, as when a button is pressed on several screens."""
+    start = threading.Barrier(count)
+
+    def one(i):
+        start.wait()
+        return press(i)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def answers(workspace, before: int, count: int) -> list[str]:
+    """The texts of the `count` replies to buttons after the first `before`, once they have all come."""
+    return [r["text"] for r in workspace.responses(before + count, timeout=30)[before:]]
+
+
+def started(workspace) -> Conversation:
+    assert "Started" in workspace.command("start Leicester").message_text
+    return workspace.rows(Conversation)[0]
+
+
+def test_done_pressed_eight_times_at_once_is_done_once(workspace):
+    started(workspace)
+    workspace.command("action Leicester Send the SHMA figures")
+    [action] = workspace.rows(ActionItem)
+    at_once(8, lambda _: workspace.press({"action_id": "action_done", "value": f"{action.id}:mine"}))
+    replies = [r["blocks"][0]["text"]["text"] for r in workspace.responses(8, timeout=30)]
+    assert sum("Done: Send the SHMA figures" in r for r in replies) == 1
+    assert sum(f"Already done by <@{MEMBER}>" in r for r in replies) == 7
+    workspace.run_jobs()
+    assert [e.kind for e in workspace.rows(LogEntry)] == ["start", "action", "action-done"]
+    [card] = workspace.channel_messages()
+    assert len(workspace.slack.thread(TEAM_CHANNEL, card["ts"])) == 3  # start, the action, its Done
+
+
+def stage_form(conversation_id) -> dict:
+    return {"type": "modal", "callback_id": "set_stage", "private_metadata": str(conversation_id),
+            "blocks": [{"type": "input", "block_id": "stage", "label": {"type": "plain_text", "text": "Stage"},
+                        "element": {"type": "static_select", "action_id": "stage", "options": []}}]}
+
+
+def chosen_stage(key: str) -> dict:
+    return {"stage": {"stage": {"type": "static_select", "selected_option": {"value": key}}}}
+
+
+def test_a_stage_chosen_eight_times_at_once_is_recorded_once(workspace):
+    conversation = started(workspace)
+    replies = at_once(8, lambda _: workspace.submit(stage_form(conversation.id), chosen_stage("plan-drafted")))
+    assert sum(r.text == "" for r in replies) == 1
+    refusals = [r.json["errors"]["stage"] for r in replies if r.text]
+    assert len(refusals) == 7 and all("already at the stage `plan-drafted`" in r for r in refusals)
+    assert [(e.kind, e.stage_to) for e in workspace.rows(LogEntry)] == [("start", "engaged"),
+                                                                        ("stage", "plan-drafted")]
+
+
+def test_reminder_buttons_pressed_eight_times_at_once_take_effect_once(workspace):
+    started(workspace)
+    workspace.command("remind Leicester 2099-01-10 14:00 Call the housing officer")
+    workspace.command("remind Leicester 2099-01-11 14:00 Send the minutes")
+    first, second = workspace.rows(Reminder)
+
+    at_once(8, lambda _: workspace.press({"action_id": "reminder_snooze", "value": str(first.id)}))
+    said = answers(workspace, 0, 8)
+    assert sum(text.startswith(":zzz: Snoozed: I'll remind you again") for text in said) == 1
+    assert sum(text.startswith(":zzz: Already snoozed: I'll remind you again") for text in said) == 7
+    when = {text.rpartition("again ")[2] for text in said}
+    assert len(when) == 1  # every answer names the one time it is due
+    snoozed = workspace.rows(Reminder)[0]
+    assert snoozed.closed_at is None and snoozed.due_at < first.due_at
+
+    at_once(8, lambda _: workspace.press({"action_id": "reminder_done", "value": str(first.id)}))
+    said = answers(workspace, 8, 8)
+    assert sum(":white_check_mark: Reminder done:" in text for text in said) == 1
+    assert sum(":white_check_mark: Reminder already done:" in text for text in said) == 7
+
+    at_once(8, lambda _: workspace.press({"action_id": "reminder_cancel", "value": str(second.id)}))
+    said = answers(workspace, 16, 8)
+    assert sum(":white_check_mark: Reminder cancelled:" in text for text in said) == 1
+    assert sum(":white_check_mark: Reminder already cancelled:" in text for text in said) == 7
+    assert [(r.closed_how, r.closed_at is not None) for r in workspace.rows(Reminder)] == [("done", True),
+                                                                                          ("cancelled", True)]
+
+
+def settings_values(stale_days: int) -> dict:
+    return {
+        "digest_day": {"digest_day": {"type": "static_select", "selected_option": {"value": "wednesday"}}},
+        "digest_time": {"digest_time": {"type": "timepicker", "selected_time": "10:30"}},
+        "digest_channel": {"digest_channel": {"type": "channels_select", "selected_channel": "C0DIGEST"}},
+        "stale_days": {"stale_days": {"type": "plain_text_input", "value": str(stale_days)}},
+        "target_date": {"target_date": {"type": "datepicker", "selected_date": "2011-06-01"}},
+    }
+
+
+def settings_form(workspace, opened: int) -> dict:
+    workspace.command("settings", user=MANAGER)
+    view = workspace.slack.wait_for("views.open", opened)[-1].args["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def test_settings_saved_eight_times_at_once_are_saved_once(workspace):
+    for opened in (1, 2):  # the first save ever, then a change to saved settings
+        view = settings_form(workspace, opened)
+        replies = at_once(8, lambda i: workspace.submit(view, settings_values(10 + i), user=MANAGER))
+        [saved] = [i for i, r in enumerate(replies) if r.text == ""]
+        refusals = [r.json["errors"]["digest_day"] for r in replies if r.text]
+        assert len(refusals) == 7 and all("Someone saved the reminder settings after you opened" in r
+                                          for r in refusals)
+        rows = workspace.rows(BotSetting)
+        assert {row.key: row.value for row in rows}["stale_days"] == str(10 + saved)
+        assert len({row.changed_at for row in rows}) == 1  # every value from the one save
+    # A form opened before that save is out of date too.
+    assert "Someone saved" in workspace.submit(view, settings_values(30), user=MANAGER).json["errors"]["digest_day"]

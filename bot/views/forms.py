@@ -117,4 +117,4 @@ def settings_modal(current) -> dict:
                _text_input(False, str(current.stale_days), 3)),
         _input("target_date", "Target date: every area begun by", {
             "type": "datepicker", "initial_date": current.target_date.isoformat()}),
-    ])
+    ], metadata=current.version)
