@@ -1,14 +1,15 @@
 """`/sc progress` on the national data set: server time on SQLite and PostgreSQL, and the chart's render time.
 
-    .venv/bin/python bench/progress.py [--requests 200] [--postgres-url postgresql://postgres@localhost:5432/scbot_bench]
+    .venv/bin/python bench/progress.py [--requests 200] [--log-entries 200000]
+                                       [--postgres-url postgresql://postgres@localhost:5432/scbot_bench]
 
-For each database it builds the national data set (`scbot demo-data --national`:
-326 authorities, 200,000 log entries), serves the bot with `scbot serve` against
-the stand-in Slack with the clock at 31 Mar 2011, and sends signed `/sc progress`
-and `/sc progress as of 2010-06-01` commands one at a time over a keep-alive
-connection, timing each from send to the complete acknowledgement (the server's
-time plus a loopback round trip). It repeats SQLite with 20,000 log entries, to
-show the cost does not follow the log. Then it times the burn-up chart's render.
+For each database it builds the national data set twice (`scbot demo-data --national`:
+326 authorities, with 200,000 log entries and with ten times as many), serves each with
+its own `scbot serve` against the stand-in Slack with the clock at 31 Mar 2011, and sends
+signed `/sc progress` and `/sc progress as of 2010-06-01` commands one at a time over a
+keep-alive connection, to the two servers in turn (A B A B), so both sizes meet the same
+noise. Each is timed from send to the complete acknowledgement (the server's time plus a
+loopback round trip). Then it times the burn-up chart's render.
 Figures go to stdout and bench/results/progress-<time>.json; see bench/PROGRESS.md.
 """
 import argparse
@@ -33,7 +34,11 @@ from bot.offline.standin import SlackStandIn
 
 SECRET = "bench-signing-secret"
 NOW = "2011-03-31T17:00"
-COMMANDS = {"progress": "progress", "progress as of": "progress as of 2010-06-01"}
+# Each command and a word its answer must hold. `/sc help` reads no database: the server's own floor, under
+# the same load, beside which the progress figures can be read.
+COMMANDS = {"progress": ("progress", b"areas have begun"),
+            "progress as of": ("progress as of 2010-06-01", b"areas have begun"),
+            "help (the floor)": ("help", b"/sc")}
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -55,45 +60,68 @@ def build(database_url: str, folder: Path, log_entries: int) -> str:
     return done.stdout.strip()
 
 
-def time_server(database_url: str, folder: Path, redis_url: str, standin: SlackStandIn, requests: int) -> dict:
+def serve(database_url: str, folder: Path, redis_url: str, standin: SlackStandIn, name: str):
+    """A `scbot serve` (one worker) on `database_url`, and a keep-alive connection to it once it answers."""
     port = free_port()
     env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_API_URL": standin.api_url, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
            "SC_DATA_DIR": str(folder), "SC_TEAM_CHANNEL": "C0TEAM", "SC_NOW": NOW}
-    with open(folder / "server.log", "w") as log:
+    with open(folder / f"server-{name}.log", "w") as log:
         server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port",
                                    str(port), "--workers", "1"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+    def healthy() -> bool:
+        try:
+            connection.request("GET", "/healthz")
+            return connection.getresponse().read() and True
+        except OSError:
+            connection.close()
+            return False
+
+    wait_until(healthy, timeout=30)
+    return server, connection
+
+
+def ask(connection: http.client.HTTPConnection, standin: SlackStandIn, text: str, expected: bytes) -> float:
+    body, content_type = slack_payloads.slash_command(text, "U0BENCH", "bench", "C0TEAM",
+                                                      standin.response_url("bench"))
+    headers = {"Content-Type": content_type, **slack_payloads.sign(body, SECRET)}
+    started = time.perf_counter()
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("POST", "/slack/events", body=body, headers=headers)
+        reply = connection.getresponse().read()
+    except (ConnectionError, http.client.RemoteDisconnected):
+        # gunicorn closes a keep-alive connection idle for 2 s (while the other server started): open it again.
+        connection.close()
+        started = time.perf_counter()
+        connection.request("POST", "/slack/events", body=body, headers=headers)
+        reply = connection.getresponse().read()
+    elapsed = time.perf_counter() - started
+    assert expected in reply, reply[:300]
+    return elapsed
 
-        def healthy() -> bool:
-            try:
-                connection.request("GET", "/healthz")
-                return connection.getresponse().read() and True
-            except OSError:
-                connection.close()
-                return False
 
-        wait_until(healthy, timeout=30)
-        figures = {}
-        for name, text in COMMANDS.items():
-            times = []
+def time_servers(databases: dict[str, str], folder: Path, redis_url: str, standin: SlackStandIn,
+                 requests: int) -> dict:
+    """Each command sent to each server in turn (A B A B ...), so both sizes meet the same noise."""
+    servers = {name: serve(url, folder, redis_url, standin, name) for name, url in databases.items()}
+    try:
+        figures = {name: {} for name in databases}
+        for command, (text, expected) in COMMANDS.items():
+            times = {name: [] for name in databases}
             for n in range(requests + 10):
-                body, content_type = slack_payloads.slash_command(text, "U0BENCH", "bench", "C0TEAM",
-                                                                  standin.response_url("bench"))
-                headers = {"Content-Type": content_type, **slack_payloads.sign(body, SECRET)}
-                started = time.perf_counter()
-                connection.request("POST", "/slack/events", body=body, headers=headers)
-                reply = connection.getresponse().read()
-                elapsed = time.perf_counter() - started
-                assert b"areas have begun" in reply, reply[:300]
-                if n >= 10:  # the first few warm the caches
-                    times.append(elapsed)
-            figures[name] = summary(times)
+                for name, (_server, connection) in servers.items():
+                    elapsed = ask(connection, standin, text, expected)
+                    if n >= 10:  # the first few warm the caches
+                        times[name].append(elapsed)
+            for name in databases:
+                figures[name][command] = summary(times[name])
         return figures
     finally:
-        server.terminate()
-        server.wait(15)
+        for server, _connection in servers.values():
+            server.terminate()
+            server.wait(15)
 
 
 def time_chart(database_url: str, runs: int = 30) -> dict:
@@ -135,27 +163,31 @@ def postgres_database(url: str) -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--log-entries", type=int, default=200_000,
+                        help="the smaller data set; the larger has ten times as many")
     parser.add_argument("--postgres-url", default="postgresql://postgres@localhost:5432/scbot_bench",
-                        help="a database of its own: the benchmark replaces its conversations")
+                        help="a database of its own (and one named after it with _10x): the benchmark replaces "
+                             "their conversations")
     args = parser.parse_args()
     results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "runs": []}
+    sizes = (args.log_entries, 10 * args.log_entries)
     with tempfile.TemporaryDirectory() as tmp, redis_server() as redis_url, SlackStandIn() as standin:
         folder = Path(tmp)
-        setups = [("sqlite", f"sqlite:///{folder / 'scbot.sqlite3'}", 200_000),
-                  ("sqlite", f"sqlite:///{folder / 'scbot.sqlite3'}", 20_000)]
-        postgres = postgres_database(args.postgres_url)
-        if postgres:
-            setups.append(("postgresql", postgres, 200_000))
+        backends = {"sqlite": [f"sqlite:///{folder / f'scbot-{size}.sqlite3'}" for size in sizes]}
+        postgres = [postgres_database(args.postgres_url), postgres_database(args.postgres_url + "_10x")]
+        if all(postgres):
+            backends["postgresql"] = postgres
         else:
             print(f"PostgreSQL at {args.postgres_url} does not answer: SQLite only.")
-        for backend, url, log_entries in setups:
-            built = build(url, folder, log_entries)
-            figures = time_server(url, folder, redis_url, standin, args.requests)
-            run = {"backend": backend, "log_entries": log_entries, "data": built, **figures}
-            if log_entries == 200_000 and backend == "sqlite":
-                run["chart render"] = time_chart(url)
-            results["runs"].append(run)
-            print(json.dumps(run))
+        for backend, urls in backends.items():
+            built = {f"{size:,} log entries": build(url, folder, size) for size, url in zip(sizes, urls)}
+            figures = time_servers(dict(zip(built, urls)), folder, redis_url, standin, args.requests)
+            for name, data in built.items():
+                run = {"backend": backend, "log_entries": name, "data": data, **figures[name]}
+                if backend == "sqlite" and name.startswith(f"{args.log_entries:,}"):
+                    run["chart render"] = time_chart(urls[0])
+                results["runs"].append(run)
+                print(json.dumps(run))
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"progress-{datetime.now():%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps(results, indent=2))

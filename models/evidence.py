@@ -119,10 +119,10 @@ class _Figures:
 
     def __init__(self, rows, areas: dict[str, Area]):
         self.stored: dict[tuple[str, str], dict[str, float]] = {}
-        self.source: dict[tuple[str, str, str], str] = {}
-        for s in rows:
-            self.stored.setdefault((s.area_code, s.indicator), {})[s.period] = s.value
-            self.source[(s.area_code, s.indicator, s.period)] = s.source_file
+        self.source: dict[tuple[str, str], set[str]] = {}  # the files an area's series came from
+        for area_code, indicator, period, value, source_file in rows:
+            self.stored.setdefault((area_code, indicator), {})[period] = value
+            self.source.setdefault((area_code, indicator), set()).add(source_file)
         self.areas = areas
         # Which abolished areas each successor covers.
         self.covers: dict[str, set[str]] = {}
@@ -178,8 +178,7 @@ class _Figures:
         return self.own(code, indicator) or self.total(codes, indicator)
 
     def files(self, code: str, indicator: Indicator) -> set[str]:
-        keys = indicator.rate_of or (indicator.key,)
-        return {f for (c, i, _p), f in self.source.items() if c == code and i in keys}
+        return set().union(*(self.source.get((code, key), ()) for key in indicator.rate_of or (indicator.key,)))
 
 
 def _group_files(figures: _Figures, codes, indicator: Indicator) -> set[str]:

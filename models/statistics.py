@@ -348,10 +348,12 @@ def seed_statistics(session: Session) -> list[ImportReport]:
 
 
 def figures_for(session: Session, codes: Iterable[str], indicators: Iterable[str],
-                first_year: int, last_year: int) -> list[Statistic]:
-    """The stored figures for these areas and indicators whose periods start within the years."""
+                first_year: int, last_year: int) -> list[tuple[str, str, str, float, str]]:
+    """The stored figures for these areas and indicators whose periods start within the years:
+    (area code, indicator, period, value, source file), in period order."""
     return list(session.exec(
-        select(Statistic).where(
+        select(Statistic.area_code, Statistic.indicator, Statistic.period, Statistic.value,
+               Statistic.source_file).where(
             col(Statistic.area_code).in_(list(codes)), col(Statistic.indicator).in_(list(indicators)),
             col(Statistic.period_key) >= first_year * 100, col(Statistic.period_key) <= last_year * 100 + 12,
         ).order_by(col(Statistic.period_key))

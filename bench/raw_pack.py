@@ -1,0 +1,232 @@
+"""The anchor for one evidence pack: a raw render of the same content with the libraries alone.
+
+`content(pack)` turns a pack into plain data (text, cells already formatted, chart series): what a
+hand-written script would start from. `render(content)` then draws it as straight matplotlib,
+WeasyPrint and openpyxl calls, with no template engine, no domain objects and no database: the same
+cover, sections, commentary, notes, tables, four charts (same size and resolution), sources page and
+stylesheet, with the same PDF options (whole fonts embedded), and a workbook with the same sheets,
+cells, number formats, fonts and widths. `same_documents` checks that it is the same: the PDFs' text,
+pages, images and fonts, and the workbooks' cells, so the comparison in bench/extracts.py is honest.
+"""
+import base64
+import io
+import re
+import subprocess
+import tempfile
+from html import escape
+from importlib.resources import files
+from pathlib import Path
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from weasyprint import HTML
+
+from models import clock
+from models.commentary import number
+
+STYLE = re.search(r"<style>.*?</style>", files("templates").joinpath("evidence_pack.html.j2").read_text(),
+                  re.DOTALL).group(0)
+EXCEL_FORMATS = {"GBP": "£#,##0", "percent": "0.0%", "ratio": "0.00"}
+COLOURS = ["#1f3a5f", "#2a9d8f", "#e76f51", "#f4a261", "#8d99ae", "#6d597a", "#264653"]
+KINDS = {"area": "area", "successor": "2021 successor", "total": "total", "hma": "HMA", "region": "region",
+         "england": "England"}
+
+
+def content(pack) -> dict:
+    """The pack as plain data, every figure already written as the documents show it."""
+    from bot.documents.evidence_pack import figure
+    from bot.documents.figures import COMPILATION, member_names
+
+    sources = {s.file: s for s in pack.sources}
+    sections = []
+    for section in pack.sections:
+        tables = [{
+            "label": t.label, "periods": t.periods, "unit": t.indicator.unit,
+            "source": "; ".join(f"{sources[f].publisher}, {sources[f].table}" for f in t.sources),
+            "rows": [{"label": r.label, "role": r.role, "cells": [figure(r.values.get(p), t.indicator.unit)
+                                                                    for p in t.periods],
+                      "values": [r.values.get(p) for p in t.periods], "files": "; ".join(sorted(r.sources))}
+                     for r in t.rows]} for t in section.tables]
+        chart = None
+        if section.chart:
+            rows = [r for r in section.chart.rows if r.values]
+            if len(rows) > 7:
+                rows = [r for r in rows if r.role not in ("area", "successor")] or rows[:7]
+            if section.chart.indicator.additive:
+                rows = [r for r in rows if r.role in ("area", "successor", "total")] or rows[:1]
+            chart = {"label": section.chart.label, "periods": section.chart.periods,
+                     "unit": section.chart.indicator.unit, "bars": section.chart.indicator.additive,
+                     "series": [(r.label.split(" (")[0], r.values) for r in rows]}
+        sections.append({"topic": section.topic, "title": section.title, "commentary": section.commentary,
+                         "notes": section.notes, "tables": tables, "chart": chart})
+    return {"name": pack.subject.name, "title": pack.title, "first": pack.first_year, "last": pack.last_year,
+            "members": member_names(pack), "hma": pack.hma, "region": pack.region,
+            "made": clock.local(pack.made_at), "sections": sections, "compilation": COMPILATION,
+            "sources": [(s.file, s.publisher, s.table, s.licence, s.compiled_by) for s in pack.sources]}
+
+
+def chart_png(chart: dict) -> bytes:
+    figure = Figure(figsize=(6.4, 2.8), dpi=100)
+    axes = figure.subplots()
+    x = list(range(len(chart["periods"])))
+    if chart["bars"]:
+        width = 0.8 / len(chart["series"])
+        for i, (label, values) in enumerate(chart["series"]):
+            axes.bar([p + i * width for p in x], [values.get(p, 0) for p in chart["periods"]], width, label=label,
+                     color=[COLOURS[0], COLOURS[1], COLOURS[4]][i % 3])
+        axes.set_xticks([p + width * (len(chart["series"]) - 1) / 2 for p in x], chart["periods"])
+    else:
+        for i, (label, values) in enumerate(chart["series"]):
+            points = [(j, values[p]) for j, p in enumerate(chart["periods"]) if p in values]
+            axes.plot([j for j, _ in points], [v for _, v in points], marker="o", linewidth=2, label=label,
+                      color=COLOURS[i % len(COLOURS)])
+        axes.set_xticks(x, chart["periods"])
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v, chart["unit"])))
+    axes.set_title(chart["label"], fontsize=10, loc="left")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="y", alpha=0.3)
+    axes.tick_params(labelsize=8)
+    axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=120)
+    return out.getvalue()
+
+
+def html(c: dict) -> str:
+    e = escape
+    hma = f"<dt>Housing Market Area</dt><dd>{e(c['hma'])}</dd>" if c["hma"] else ""
+    parts = [f"""<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{e(c['title'])}</title>
+{STYLE}</head><body><section class="cover"><div class="band"><h1>{e(c['name'])}</h1>
+<p class="sub">Housing evidence pack for the Single Conversation, {c['first']} to {c['last']}</p></div>
+<dl><dt>Areas covered</dt><dd>{e(', '.join(c['members']))}</dd>{hma}<dt>Region</dt><dd>{e(c['region'])}</dd>
+<dt>Topics</dt><dd>{e('; '.join(s['title'] for s in c['sections']))}</dd>
+<dt>Prepared</dt><dd>{c['made']:%-d %B %Y}, from the research service's statistics store</dd></dl>
+<p class="credit">Commentary is written from the figures shown. Statistics: Crown copyright (DLUHC/MHCLG/DCLG
+and ONS), Open Government Licence v3.0; compilations credited on the Sources page.</p></section>"""]
+    for s in c["sections"]:
+        parts.append(f"<section><h2>{e(s['title'])}</h2>")
+        if s["commentary"]:
+            parts.append('<div class="commentary">' + "".join(f"<p>{e(t)}</p>" for t in s["commentary"]) + "</div>")
+        if s["notes"]:
+            parts.append('<div class="notes">' + "".join(f"<p>{e(t)}</p>" for t in s["notes"]) + "</div>")
+        if s["chart"]:
+            uri = "data:image/png;base64," + base64.b64encode(chart_png(s["chart"])).decode()
+            parts.append(f'<img class="chart" src="{uri}" alt="{e(s["chart"]["label"])}">')
+        for t in s["tables"]:
+            head = "".join(f"<th>{e(p)}</th>" for p in t["periods"])
+            body = "".join(f'<tr class="{r["role"]}"><td>{e(r["label"])}</td>'
+                           + "".join(f"<td>{e(v)}</td>" for v in r["cells"]) + "</tr>" for r in t["rows"])
+            parts.append(f"<h3>{e(t['label'])}</h3><table><thead><tr><th>Area</th>{head}</tr></thead>"
+                         f"<tbody>{body}</tbody></table><p class=\"source\">Source: {e(t['source'])}.</p>")
+        parts.append("</section>")
+    rows = "".join(f"<tr><td>{e(f)}</td><td>{e(p)}: {e(t)}</td><td>{e(li)}</td><td>{e(by)}</td></tr>"
+                   for f, p, t, li, by in c["sources"])
+    parts.append(f"""<section><h2>Sources</h2><table class="sources"><thead><tr><th>Source file</th>
+<th>Publisher and table</th><th>Licence</th><th>Compiled by</th></tr></thead><tbody>{rows}</tbody></table>
+<p>{e(c['compilation'])}</p><p>Totals for Housing Market Areas, counties and groups are sums of their areas'
+counts; rates are worked out from those sums. Region and England figures are the published ones where held.
+Medians and ratios are never summed.</p></section></body></html>""")
+    return "".join(parts)
+
+
+def pdf(c: dict) -> bytes:
+    return HTML(string=html(c)).write_pdf(full_fonts=True)
+
+
+def xlsx(c: dict) -> bytes:
+    book = Workbook()
+    bold, title = Font(bold=True), Font(bold=True, size=14, color="1F3A5F")
+    fill = PatternFill("solid", fgColor="DCE6F0")
+    about = book.active
+    about.title = "About"
+    for text in (c["title"], f"Areas: {', '.join(c['members'])}",
+                 f"Housing Market Area: {c['hma']}" if c["hma"] else "", f"Region: {c['region']}",
+                 f"Made {c['made']:%-d %B %Y %H:%M} from the bot's statistics store.",
+                 "One sheet per topic; each table has a period per column. Sources and licences: the Sources sheet."):
+        if text:
+            about.append([text])
+    about["A1"].font = title
+    about.column_dimensions["A"].width = 110
+    for s in c["sections"]:
+        sheet = book.create_sheet(s["topic"].capitalize())
+        sheet.append([f"{c['name']}: {s['title']}"])
+        sheet["A1"].font = title
+        for t in s["tables"]:
+            sheet.append([])
+            sheet.append([t["label"]])
+            sheet.cell(sheet.max_row, 1).font = bold
+            sheet.append(["Area", "Kind", *t["periods"], "Source file"])
+            for cell in sheet[sheet.max_row]:
+                cell.font, cell.fill = bold, fill
+            scale = 100 if t["unit"] == "percent" else 1
+            for r in t["rows"]:
+                sheet.append([r["label"], KINDS[r["role"]], *(v / scale if v is not None else None
+                                                             for v in r["values"]), r["files"]])
+                for column in range(3, 3 + len(t["periods"])):
+                    sheet.cell(sheet.max_row, column).number_format = EXCEL_FORMATS.get(t["unit"], "#,##0")
+        if s["notes"]:
+            sheet.append([])
+            sheet.append(["Notes"])
+            sheet.cell(sheet.max_row, 1).font = bold
+            for note in s["notes"]:
+                sheet.append([note])
+        widest = max((len(t["periods"]) for t in s["tables"]), default=0)
+        for column, width in [(1, 58), (2, 14), *((n, 13) for n in range(3, 3 + widest)), (3 + widest, 60)]:
+            sheet.column_dimensions[get_column_letter(column)].width = width
+        sheet.freeze_panes = "C2"
+    sources = book.create_sheet("Sources")
+    sources.append(["Source file", "Publisher", "Table", "Licence", "Compiled by"])
+    for cell in sources[1]:
+        cell.font, cell.fill = bold, fill
+    for source in c["sources"]:
+        sources.append(list(source))
+    sources.append([])
+    sources.append([c["compilation"]])
+    sources.append(["Statistics: Crown copyright (DLUHC/MHCLG/DCLG and ONS), Open Government Licence v3.0."])
+    for column, width in zip("ABCDE", (62, 14, 58, 26, 60)):
+        sources.column_dimensions[column].width = width
+    for row in sources.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=False, vertical="top")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def render(c: dict) -> tuple[bytes, bytes]:
+    return xlsx(c), pdf(c)
+
+
+# --- is it the same? ---------------------------------------------------------------------------
+
+def _pdf_facts(pdf_bytes: bytes) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pack.pdf"
+        path.write_bytes(pdf_bytes)
+        tool = lambda *command: subprocess.run([*command, str(path), *(["-"] if command[0] == "pdftotext" else [])],
+                                               capture_output=True, text=True, check=True).stdout
+        images = [line.split()[3:5] for line in tool("pdfimages", "-list").splitlines()[2:]]
+        fonts = sorted(line.split()[0].split("+")[-1] for line in tool("pdffonts").splitlines()[2:])
+        pages = re.search(r"Pages:\s+(\d+)", tool("pdfinfo")).group(1)
+        return {"words": tool("pdftotext").split(), "images (width, height)": images, "fonts": fonts,
+                "pages": pages}
+
+
+def _cells(xlsx_bytes: bytes) -> dict:
+    book = load_workbook(io.BytesIO(xlsx_bytes))
+    return {sheet.title: [[(c.value, c.number_format, c.font.b) for c in row] for row in sheet.iter_rows()]
+            for sheet in book}
+
+
+def same_documents(project: tuple[bytes, bytes], anchor: tuple[bytes, bytes]) -> list[str]:
+    """What differs between the project's (xlsx, pdf) and the anchor's; empty when they are the same."""
+    differences = []
+    if _cells(project[0]) != _cells(anchor[0]):
+        differences.append("xlsx cells")
+    ours, theirs = _pdf_facts(project[1]), _pdf_facts(anchor[1])
+    differences += [f"pdf {key}" for key in ours if ours[key] != theirs[key]]
+    return differences
