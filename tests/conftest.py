@@ -10,6 +10,7 @@ import pytest
 import redis
 from sqlalchemy import text
 
+from bot.offline import payloads as slack_payloads
 from bot.offline.local_services import free_port, redis_server, wait_until
 from bot.settings import get_settings
 from jobs import worker_services
@@ -54,8 +55,9 @@ def postgres_reachable() -> bool:
 
 
 @contextmanager
-def fresh_database(kind: str, folder):
-    """An empty database; on PostgreSQL one of its own, so that test runs side by side don't meet."""
+def fresh_database(kind: str, folder, name: str = ""):
+    """An empty database; on PostgreSQL one of its own (`name`, or one per test run), so that test runs
+    side by side don't meet."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'scbot.sqlite3'}"
         return
@@ -63,7 +65,7 @@ def fresh_database(kind: str, folder):
         if os.environ.get("SC_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is required (SC_REQUIRE_POSTGRES) but {POSTGRES_URL} does not answer")
         pytest.skip(f"PostgreSQL at {POSTGRES_URL} does not answer")
-    name = f"scbot_test_{os.getpid()}"
+    name = name or f"scbot_test_{os.getpid()}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.execute(f"CREATE DATABASE {name}")
@@ -91,7 +93,7 @@ def bot_environment(database_url: str, redis_url: str, slack: StandInWithControl
         "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SC_DATA_DIR": str(data_dir),
         "SC_TEAM_CHANNEL": TEAM_CHANNEL, "SC_STAFF": STAFF, "SC_MANAGERS": MANAGER, "SC_MEMBERSHIP_TTL": "0",
-        "SC_TIMEZONE": "Europe/London",
+        "SC_TIMEZONE": "Europe/London", "SC_APP_ID": slack_payloads.APP_ID,
     }
 
 
