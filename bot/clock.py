@@ -4,16 +4,18 @@ Every minute it asks the rules what is due at that instant (digest, countdown,
 nudges, personal reminders) and queues each under a job id made from its
 delivery key. Settings are read afresh each minute, so a manager's change
 takes effect without a restart. A run missed while the clock was down is
-caught by the next one, once (see models.reminders.GRACE).
+caught by the next one, once (see models.reminders.GRACE). Every few minutes it
+also has the team channel's members read again (jobs.membership).
 """
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from rq.job import Job, JobStatus
 
 from bot.services import Services
 from jobs import job_id
+from jobs.membership import refresh_members
 from jobs.reminders import SENDERS
 from models import clock
 from models.errors import ServiceDown
@@ -21,6 +23,7 @@ from models.reminders import due_at
 
 log = logging.getLogger("scbot.clock")
 PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+MEMBERS_EVERY = timedelta(minutes=10)
 
 
 def tick(services: Services, instant: datetime) -> list[str]:
@@ -28,15 +31,18 @@ def tick(services: Services, instant: datetime) -> list[str]:
     with services.session() as session:
         settings = services.reminder_settings(session)
         due = due_at(session, settings, instant)
-    queued = []
-    for item in due:
-        identifier = job_id(item.key)
-        existing = Job.fetch(identifier, connection=services.redis) if Job.exists(identifier, services.redis) else None
-        if existing is not None and existing.get_status(refresh=False) in PENDING:
-            continue  # queued, running or waiting to retry (a 429's Retry-After): leave it be
-        services.enqueue(SENDERS[item.kind], *item.args, job_id=identifier)
-        queued.append(item.key)
-    return queued
+    return [item.key for item in due if queue_unless_waiting(services, SENDERS[item.kind], *item.args,
+                                                             job_id=job_id(item.key))]
+
+
+def queue_unless_waiting(services: Services, func, *args, job_id: str, **options) -> bool:
+    """Queue `func` under `job_id` unless that job is queued, running or waiting to retry (a 429's
+    Retry-After): then leave it be and return False."""
+    existing = Job.fetch(job_id, connection=services.redis) if Job.exists(job_id, services.redis) else None
+    if existing is not None and existing.get_status(refresh=False) in PENDING:
+        return False
+    services.enqueue(func, *args, job_id=job_id, **options)
+    return True
 
 
 def run_clock(services: Services) -> None:
@@ -49,9 +55,19 @@ def run_clock(services: Services) -> None:
         except ServiceDown as error:
             log.warning("%s; trying again next minute", error)
 
+    def refresh_team() -> None:
+        try:
+            queue_unless_waiting(services, refresh_members, job_id="team-members", retry=None)
+        except ServiceDown as error:
+            log.warning("%s; the team channel's members are read again next time", error)
+
     # A fixed id and replace_existing keep one such job however often the clock restarts;
     # coalesce turns a backlog of missed minutes into one run.
     scheduler.add_job(every_minute, "cron", second=0, id="reminders-tick", replace_existing=True,
                       coalesce=True, misfire_grace_time=60, max_instances=1)
+    # Join and leave events keep the team's members current; this catches any event that went missing.
+    scheduler.add_job(refresh_team, "interval", seconds=MEMBERS_EVERY.total_seconds(), id="team-members",
+                      replace_existing=True, coalesce=True, max_instances=1,
+                      next_run_time=datetime.now(clock.now().tzinfo))  # at once, in real time
     log.info("clock started (%s)", clock.now().tzinfo)
     scheduler.start()

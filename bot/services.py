@@ -9,7 +9,6 @@ from pathlib import Path
 import redis
 from rq import Queue, Retry
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -22,6 +21,7 @@ from models.areas import AreaDirectory, load_directory
 from models.db import get_engine, session_scope
 from models.errors import ServiceDown
 from models.reminders import ReminderSettings
+from models.team import Roster, roster
 
 # Posts to Slack are quick; documents (extracts, reports, charts) take seconds, so they queue apart
 # and a long PDF never holds up a conversation's thread.
@@ -30,8 +30,7 @@ QUEUES = ["slack", "documents"]
 POST_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 # Areas change only by `scbot areas import`; a short cache spares a query per request.
 DIRECTORY_TTL = 30.0
-# Who may write is read from Slack before the acknowledgement (cached); past this, the person is told Slack
-# is not answering, still within Slack's 3 seconds.
+# A read from Slack that an answer waits on gives up after this, still within Slack's 3 seconds.
 QUICK_READ_SECONDS = 1.5
 
 
@@ -50,7 +49,7 @@ def make_client(settings: Settings) -> WebClient:
 
 
 def make_quick_client(settings: Settings) -> WebClient:
-    """For the reads an acknowledgement waits on: one try, short enough to answer within Slack's 3 seconds."""
+    """For a read an answer waits on: one try, short enough to answer within Slack's 3 seconds."""
     return WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
                      timeout=QUICK_READ_SECONDS, retry_handlers=[])
 
@@ -100,15 +99,14 @@ class Services:
     def __init__(self, settings: Settings, client: WebClient | None = None):
         self.settings = settings
         self.client = client or make_client(settings)
-        self._quick_client = client or make_quick_client(settings)
         self._redis: redis.Redis | None = None
         self._lock = threading.Lock()
-        self._members: tuple[float, frozenset[str]] | None = None
+        self._roster: tuple[float, Roster] | None = None
         self._directory: tuple[float, AreaDirectory] | None = None
 
     @property
     def engine(self) -> Engine:
-        return get_engine(self.settings.effective_database_url)
+        return get_engine(self.settings.effective_database_url, self.settings.sc_threads)
 
     def session(self):
         return session_scope(self.engine)
@@ -146,31 +144,29 @@ class Services:
             self._directory = (time.monotonic(), directory)
         return directory
 
-    def is_team_member(self, user_id: str) -> bool:
-        """Staff (SC_STAFF) and members of the team channel may write."""
+    def is_team_member(self, user_id: str) -> bool | None:
+        """Staff (SC_STAFF) and members of the team channel may write; None while the channel's
+        members have not been read from Slack yet and nothing was heard of this person."""
         if user_id in self.settings.staff:
             return True
         if not self.settings.sc_team_channel:
             return False
-        return user_id in self._team_members()
+        return self._team_roster().includes(user_id)
 
     def forget_team_members(self) -> None:
         with self._lock:
-            self._members = None
+            self._roster = None
 
-    def _team_members(self) -> frozenset[str]:
+    def _team_roster(self) -> Roster:
+        """The team channel's members as the database knows them, trusted for SC_MEMBERSHIP_TTL seconds:
+        each process answers from its own copy, so a change heard by another process waits that long."""
         with self._lock:
-            cached = self._members
+            cached = self._roster
         if cached and time.monotonic() - cached[0] < self.settings.sc_membership_ttl:
             return cached[1]
-        members: set[str] = set()
-        try:
-            for page in self._quick_client.conversations_members(channel=self.settings.sc_team_channel, limit=1000):
-                members.update(page["members"])
-        except SlackApiError as error:
-            raise ServiceDown(f"Slack API ({error.response.get('error', 'error')})") from error
-        except OSError as error:
-            raise ServiceDown("Slack API") from error
-        with self._lock:
-            self._members = (time.monotonic(), frozenset(members))
-        return frozenset(members)
+        with self.session() as session:
+            known = roster(session, self.settings.sc_team_channel)
+        if known.read:  # a list not read yet is looked at afresh, so its reading shows at once
+            with self._lock:
+                self._roster = (time.monotonic(), known)
+        return known

@@ -1,10 +1,14 @@
-"""The `/sc` slash command: one listener, and one table saying what each subcommand is.
+"""The `/sc` slash command: one table saying what each subcommand is, and two listeners.
 
-Each row names who may run it, how its words are read (in the
-acknowledgement, so a mistake is answered at once and nothing is written),
-what is answered in the acknowledgement, what is carried out afterwards (a
-lazy listener, free to call Slack and the database without holding up Slack's
-3 seconds), and the form that asks when no details are given.
+Each row names who may run it, how its words are read, what is answered in
+the acknowledgement, what is done after it (only what must call Slack: a
+post the worker cannot make for it), and the form that asks when no details
+are given. A read or an ordinary write is done and answered in the
+acknowledgement itself: the write is saved in one short transaction and its
+Slack side (the thread post, the card) queued for the worker, so
+"acknowledged" means "saved". Only a request that must call Slack after the
+acknowledgement (opening a form, posting the report) goes to the listener
+with a lazy part, chosen by a matcher before any listener runs.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,10 +21,10 @@ from bot.views.blocks import message
 from bot.views.help import help_message, unknown_command
 from handlers import conversations, extracts, progress, reminders
 from handlers.errors import problem
-from handlers.permissions import Who, only
+from handlers.permissions import Who, check, only
 from handlers.replies import ephemeral
-from models.commands import Command, split_command
-from models.errors import InputError
+from models.commands import Command, check_command_length, split_command
+from models.errors import InputError, ServiceDown
 
 
 def _as_given(services: Services, command: Command) -> Command:
@@ -41,8 +45,8 @@ class Subcommand:
 
     who: Who
     parse: Callable[[Services, Command], object | None] = _as_given
-    answer: Callable[[Services, object, Command], dict] | None = None  # in the acknowledgement
-    carry_out: Callable[[Services, object, Command], dict | str | None] | None = None  # afterwards
+    answer: Callable[[Services, object, Command], dict | str] | None = None  # in the acknowledgement
+    after: Callable[[Services, object, Command], dict | str | None] | None = None  # calls Slack, so afterwards
     form: Callable[[Services, Command], dict] | None = None
     usage: str = ""  # said when the subcommand needs words after it and has none
 
@@ -54,29 +58,37 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "show": Subcommand(Who.ANYONE, answer=conversations.show_conversation,
                        usage="Which area? For example `/sc show Leicester`."),
     "actions": Subcommand(Who.ANYONE, answer=conversations.show_actions),
-    "start": Subcommand(Who.TEAM, conversations.parse_start, carry_out=conversations.start,
+    "start": Subcommand(Who.TEAM, conversations.parse_start, answer=conversations.start,
                         form=conversations.start_form),
-    "log": Subcommand(Who.TEAM, conversations.parse_log_command, carry_out=conversations.log,
+    "log": Subcommand(Who.TEAM, conversations.parse_log_command, answer=conversations.log,
                       form=conversations.log_form,
                       usage="Which area, and what happened? For example `/sc log Leicester Met the housing team`."),
-    "stage": Subcommand(Who.TEAM, conversations.parse_stage_command, carry_out=conversations.stage,
+    "stage": Subcommand(Who.TEAM, conversations.parse_stage_command, answer=conversations.stage,
                         usage="Which area, and which stage? For example `/sc stage Leicester evidence`."),
-    "action": Subcommand(Who.TEAM, conversations.parse_action_command, carry_out=conversations.action,
+    "action": Subcommand(Who.TEAM, conversations.parse_action_command, answer=conversations.action,
                          usage="Which area, and what is to be done? For example "
                                "`/sc action Leicester Send the SHMA figures due next friday @jo`."),
-    "remind": Subcommand(Who.TEAM, reminders.parse_remind, carry_out=reminders.remind, usage=reminders.USAGE),
+    "remind": Subcommand(Who.TEAM, reminders.parse_remind, answer=reminders.remind, usage=reminders.USAGE),
     "reminders": Subcommand(Who.ANYONE, answer=reminders.list_reminders),
     "settings": Subcommand(Who.MANAGERS, _ask_with_form, form=reminders.settings_form),
-    "extract": Subcommand(Who.TEAM, extracts.parse, carry_out=extracts.request_extract, form=extracts.extract_form),
+    # The extract's status message is posted before the acknowledgement's reply is shown.
+    "extract": Subcommand(Who.TEAM, extracts.parse, after=extracts.request_extract, form=extracts.extract_form),
     "extracts": Subcommand(Who.ANYONE, answer=extracts.list_extracts),
     "progress": Subcommand(Who.ANYONE, progress.parse, answer=progress.answer),
-    "report": Subcommand(Who.MANAGERS, progress.parse, answer=progress.report_coming, carry_out=progress.post_report),
+    "report": Subcommand(Who.MANAGERS, progress.parse, answer=progress.report_coming, after=progress.post_report),
 }
 
 
 def read_command(body: dict) -> Command:
-    name, args = split_command(body.get("text", ""))
+    """The command as typed; a text longer than any command can be is refused before it is read further."""
+    text = body.get("text", "")
+    check_command_length(text)
+    name, args = split_command(text)
     return Command(name, args, body.get("user_id", ""), body.get("channel_id", ""), body.get("trigger_id", ""))
+
+
+def _reply(said: dict | str) -> dict:
+    return ephemeral(said if isinstance(said, dict) else message(said))
 
 
 def register(app: App, services: Services) -> None:
@@ -84,6 +96,21 @@ def register(app: App, services: Services) -> None:
         # An unknown subcommand is answered with the help, which anyone may read.
         found = SUBCOMMANDS.get(read_command(body).name)
         return found.who if found else Who.ANYONE
+
+    def follows_up(body: dict) -> bool:
+        """Whether Slack must be called after the acknowledgement: a form to open or a post to make.
+        Only a permitted request of a fitting length is read this far; anything else is answered by
+        the plain listener."""
+        try:
+            command = read_command(body)
+            found = SUBCOMMANDS.get(command.name)
+            if found is None or not (found.after or found.form):
+                return False
+            check(services, found.who, command.user)
+            # `/sc log <area>` alone asks for the text with a form: only reading the words tells.
+            return bool(found.after) or not command.args or found.parse(services, command) is None
+        except (InputError, ServiceDown):
+            return False
 
     def acknowledge(body: dict, ack: Ack) -> None:
         command = read_command(body)
@@ -97,13 +124,11 @@ def register(app: App, services: Services) -> None:
         if request is None or found.answer is None:
             ack()  # the form, or the change, follows from the lazy listener
             return
-        ack(ephemeral(found.answer(services, request, command)))
+        ack(_reply(found.answer(services, request, command)))
 
     def follow_up(body: dict, client: WebClient, respond: Respond) -> None:
         command = read_command(body)
-        found = SUBCOMMANDS.get(command.name)
-        if found is None or (found.usage and not command.args):
-            return
+        found = SUBCOMMANDS[command.name]
         try:
             request = found.parse(services, command)
         except InputError:
@@ -111,11 +136,14 @@ def register(app: App, services: Services) -> None:
         try:
             if request is None and found.form:
                 client.views_open(trigger_id=command.trigger_id, view=found.form(services, command))
-            elif request is not None and found.carry_out:
-                reply = found.carry_out(services, request, command)
-                if reply is not None:
-                    respond(ephemeral(reply if isinstance(reply, dict) else message(reply)))
+            elif request is not None and found.after:
+                said = found.after(services, request, command)
+                if said is not None:
+                    respond(_reply(said))
         except Exception as error:  # noqa: BLE001 - the one place a lazy listener's failure is answered
             respond(problem(error))
 
-    app.command("/sc", middleware=[only(services, who)])(ack=acknowledge, lazy=[follow_up])
+    permitted = [only(services, who)]
+    # The first listener whose matcher agrees takes the request; the plain one takes the rest.
+    app.command("/sc", matchers=[follows_up], middleware=permitted)(ack=acknowledge, lazy=[follow_up])
+    app.command("/sc", middleware=permitted)(acknowledge)

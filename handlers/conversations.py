@@ -69,7 +69,7 @@ def actions_list(services: Services, which: str, user: str) -> dict:
                           conversation_views.action_blocks(actions, titles, redraw="all" if everyone else "mine"))
 
 
-# --- writes: reading the words (in the acknowledgement) -----------------------------
+# --- writes: reading the words ------------------------------------------------------
 
 def parse_start(services: Services, command: Command) -> AreaGroup | None:
     return services.directory().resolve(command.args) if command.args else None
@@ -98,7 +98,7 @@ def log_form(services: Services, command: Command) -> dict:
         return forms.log_modal(require_conversation(session, group))
 
 
-# --- writes: carrying them out (afterwards) -------------------------------------------
+# --- writes: saved and answered in the acknowledgement; the thread follows from the worker ---
 
 def start(services: Services, group: AreaGroup, command: Command) -> str:
     return start_for(services, group, command.user)
@@ -109,23 +109,23 @@ def start_for(services: Services, group: AreaGroup, user: str) -> str:
         conversation = start_conversation(session, services.directory(), group, Details(lead_user_id=user), user)
     return (f":tada: Started the Single Conversation with *{blocks.escape(conversation.title)}*, "
             f"stage {STAGES[conversation.stage]}; you lead it."
-            + thread_note(services, conversation.id, "start"))
+            + thread_note(services, conversation.id))
 
 
 def log(services: Services, request: LogRequest, command: Command) -> str:
     with services.session() as session:
         conversation = require_conversation(session, request.group)
-        entry = add_log_entry(session, conversation, command.user, request.text)
+        add_log_entry(session, conversation, command.user, request.text)
     return (f":memo: Logged for *{blocks.escape(conversation.title)}*."
-            + thread_note(services, conversation.id, f"entry-{entry.id}"))
+            + thread_note(services, conversation.id))
 
 
 def stage(services: Services, request: StageRequest, command: Command) -> str:
     with services.session() as session:
         conversation = require_conversation(session, request.group)
-        entry = set_stage(session, conversation, request.stage, command.user)
+        set_stage(session, conversation, request.stage, command.user)
     return (f":arrow_right: *{blocks.escape(conversation.title)}* is now at "
-            f"*{blocks.stage_label(request.stage)}*." + thread_note(services, conversation.id, f"entry-{entry.id}"))
+            f"*{blocks.stage_label(request.stage)}*." + thread_note(services, conversation.id))
 
 
 def action(services: Services, request: ActionRequest, command: Command) -> str:
@@ -134,4 +134,4 @@ def action(services: Services, request: ActionRequest, command: Command) -> str:
         item = add_action(session, conversation, request.text, request.owner, request.due_on, command.user)
     due = f", due {blocks.day(request.due_on)}" if request.due_on else ""
     return (f":pushpin: Action for <@{request.owner}>{due} on *{blocks.escape(conversation.title)}*: "
-            f"{blocks.escape(item.text)}." + thread_note(services, conversation.id, f"action-{item.id}"))
+            f"{blocks.escape(item.text)}." + thread_note(services, conversation.id))

@@ -5,11 +5,14 @@ event id is claimed in the database before the event is handled, so a retry of
 one already taken is acknowledged and dropped, while a retry whose first
 delivery never arrived is handled as new.
 """
+from datetime import datetime, timezone
+
 from slack_bolt import App, BoltResponse
 
 from bot.services import Services
 from models.errors import ServiceDown
 from models.events import claim_event
+from models.team import heard
 
 
 def register(app: App, services: Services) -> None:
@@ -32,6 +35,11 @@ def register(app: App, services: Services) -> None:
     @app.event("member_joined_channel")
     @app.event("member_left_channel")
     def team_changed(event: dict) -> None:
-        # Who may write depends on the team channel's members: read them afresh.
-        if event.get("channel") == services.settings.sc_team_channel:
-            services.forget_team_members()
+        """Who may write is the team channel's members: a join or leave is stored as it is heard."""
+        channel, user = services.settings.sc_team_channel, event.get("user")
+        if not channel or event.get("channel") != channel or not isinstance(user, str) or not user:
+            return
+        joined = event.get("type") == "member_joined_channel"
+        with services.session() as session:
+            heard(session, channel, user, joined, datetime.now(timezone.utc))  # real time: it orders what was heard
+        services.forget_team_members()

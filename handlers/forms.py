@@ -4,9 +4,10 @@ from datetime import date
 from slack_bolt import Ack, App
 
 from bot.services import Services
+from bot.views.forms import notice_modal
 from bot.views.ids import FormId
 from handlers.permissions import Who, only
-from handlers.replies import thread_note
+from handlers.replies import QUEUE_DOWN, queue_thread
 from models.areas import AreaGroup
 from models.conversations import (
     Details,
@@ -51,35 +52,36 @@ def _chosen_areas(services: Services, state: dict) -> AreaGroup:
 
 def register(app: App, services: Services) -> None:
     def saved(save):
-        """A view_submission listener: `save(values, metadata, user)` returns (conversation id, change key)."""
+        """A view_submission listener: `save(values, metadata, user)` saves the change and returns its
+        conversation's id. The form closes once the change is saved and its thread post queued; if the
+        queue is away, the form says the thread will catch up."""
         def listener(ack: Ack, body: dict, view: dict) -> None:
-            conversation_id, key = save(form_values(view), view.get("private_metadata", ""), body["user"]["id"])
-            ack()
-            thread_note(services, conversation_id, key)
+            conversation_id = save(form_values(view), view.get("private_metadata", ""), body["user"]["id"])
+            if queue_thread(services, conversation_id):
+                ack()
+            else:
+                ack(response_action="update", view=notice_modal(f":hourglass: Saved. {QUEUE_DOWN}"))
         return listener
 
-    def start(values: dict, metadata: str, user: str):
+    def start(values: dict, metadata: str, user: str) -> int:
         group = _chosen_areas(services, values.get("areas", {}))
         with services.session() as session:
-            conversation = start_conversation(session, services.directory(), group, _details(values), user)
-        return conversation.id, "start"
+            return start_conversation(session, services.directory(), group, _details(values), user).id
 
-    def log(values: dict, metadata: str, user: str):
+    def log(values: dict, metadata: str, user: str) -> int:
         text = check_text("log entry", values.get("text", {}).get("value") or "", LOG_TEXT_MAX)
         with services.session() as session:
-            entry = add_log_entry(session, get_conversation(session, whole_number(metadata)), user, text)
-        return entry.conversation_id, f"entry-{entry.id}"
+            return add_log_entry(session, get_conversation(session, whole_number(metadata)), user, text).conversation_id
 
-    def stage(values: dict, metadata: str, user: str):
+    def stage(values: dict, metadata: str, user: str) -> int:
         chosen = (values.get("stage", {}).get("selected_option") or {}).get("value", "")
         with services.session() as session:
-            entry = set_stage(session, get_conversation(session, whole_number(metadata)), chosen, user)
-        return entry.conversation_id, f"entry-{entry.id}"
+            return set_stage(session, get_conversation(session, whole_number(metadata)), chosen, user).conversation_id
 
-    def edit(values: dict, metadata: str, user: str):
+    def edit(values: dict, metadata: str, user: str) -> int:
         with services.session() as session:
-            entry = update_details(session, get_conversation(session, whole_number(metadata)), _details(values), user)
-        return entry.conversation_id, f"entry-{entry.id}"
+            conversation = get_conversation(session, whole_number(metadata))
+            return update_details(session, conversation, _details(values), user).conversation_id
 
     team_only = [only(services, Who.TEAM)]
     for form, save in ((FormId.START, start), (FormId.LOG, log), (FormId.STAGE, stage), (FormId.EDIT, edit)):

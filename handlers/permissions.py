@@ -1,15 +1,22 @@
 """Who may do what, as listener middleware: reading is open to anyone, writing is for the team,
-the report and the settings are for managers. A refusal is raised and answered by the one error handler."""
+the report and the settings are for managers. A refusal is raised and answered by the one error handler.
+
+Whether someone is in the team is read from the database (models.team), never from Slack, so the
+check costs no call to Slack inside the acknowledgement."""
 from collections.abc import Callable
 from enum import Enum
 
 from bot.services import Services
+from jobs.membership import read_in_background
 from models.errors import Refused
 
 NOT_TEAM = ("Only the regional team can change Single Conversations: members of the team channel "
             "or staff listed in the bot's settings. You can still read them: try `/sc show <area>`.")
 NOT_MANAGER = ("Only managers (listed in the bot's settings) can do that. `/sc progress` shows the progress "
                "figures to anyone.")
+MEMBERS_NOT_READ = ("I haven't read the team channel's members from Slack yet, so I can't tell whether you may "
+                    "change Single Conversations. Nothing was changed; please try again in a minute. "
+                    "You can still read them: try `/sc show <area>`.")
 
 
 class Who(Enum):
@@ -28,8 +35,14 @@ def check(services: Services, who: Who, user: str) -> None:
     """Refused unless `user` is one of `who`."""
     if who is Who.MANAGERS and user not in services.settings.managers:
         raise Refused(NOT_MANAGER)
-    if who is Who.TEAM and not services.is_team_member(user):
-        raise Refused(NOT_TEAM)
+    if who is Who.TEAM:
+        member = services.is_team_member(user)
+        if member is None:
+            # Never read (a new install): fail closed, and read it now for the next try.
+            read_in_background(services)
+            raise Refused(MEMBERS_NOT_READ)
+        if not member:
+            raise Refused(NOT_TEAM)
 
 
 def only(services: Services, who: Who | Callable[[dict], Who]):

@@ -12,13 +12,23 @@ def ephemeral(body: dict) -> dict:
     return {"response_type": "ephemeral", **body}
 
 
-def thread_note(services: Services, conversation_id: int, job_key: str) -> str:
-    """Queue the thread's update; if Redis is away, say the thread will catch up."""
+QUEUE_DOWN = ("The job queue (Redis) is not answering, so the team channel's thread will catch up when it is "
+              "back. Nothing is lost.")
+
+
+def queue_thread(services: Services, conversation_id: int) -> bool:
+    """Queue the thread's update; False if Redis is away (the worker catches up when it is back)."""
     try:
-        enqueue_sync(services, conversation_id, job_key)
+        enqueue_sync(services, conversation_id)
     except ServiceDown:
-        return ("\n:hourglass: The job queue (Redis) is not answering, so the team channel's thread "
-                "will catch up when it is back. Nothing is lost.")
+        return False
+    return True
+
+
+def thread_note(services: Services, conversation_id: int) -> str:
+    """Queue the thread's update, and say where it will show, or that the thread will catch up."""
+    if not queue_thread(services, conversation_id):
+        return f"\n:hourglass: {QUEUE_DOWN}"
     channel = services.settings.sc_team_channel
     return f" It will show in the conversation's thread in <#{channel}>." if channel else ""
 

@@ -6,6 +6,10 @@ refreshes the card. Each post is recorded as soon as it is made, and a Redis
 lock keeps two workers off the same thread, so a job run twice, or retried
 after a crash, posts nothing twice.
 """
+import uuid
+
+from redis.exceptions import RedisError
+
 from bot.services import Services
 from bot.views import conversation as conversation_views
 from jobs import lock, worker_services
@@ -18,13 +22,31 @@ from models.conversations import (
     unposted_entries,
     view_conversation,
 )
+from models.errors import ServiceDown
 
 LOCK_SECONDS = 120
+# How long a queued sync keeps later changes from queueing another (it is cleared when the sync starts).
+WAITING_SECONDS = 600
 
 
-def enqueue_sync(services: Services, conversation_id: int, key: str) -> None:
-    """Queue a sync for a change to a conversation; `key` names the change, so the job id is stable."""
-    services.enqueue(sync_thread, conversation_id, job_id=f"thread-{conversation_id}-{key}")
+def _waiting(conversation_id: int) -> str:
+    return f"scbot:thread-waiting:{conversation_id}"
+
+
+def enqueue_sync(services: Services, conversation_id: int) -> None:
+    """Queue a sync of a conversation's thread, unless one is waiting to start: that one reads the database
+    once started, so it posts this change too. A busy hour's writes to one conversation make one job, not one each."""
+    try:
+        # Lapses in case its job is lost; the worst then is a second job, which posts nothing twice.
+        if not services.redis.set(_waiting(conversation_id), 1, nx=True, ex=WAITING_SECONDS):
+            return
+    except (RedisError, OSError) as error:
+        raise ServiceDown("job queue (Redis)") from error
+    try:
+        services.enqueue(sync_thread, conversation_id, job_id=f"thread-{conversation_id}-{uuid.uuid4().hex[:12]}")
+    except ServiceDown:
+        services.redis.delete(_waiting(conversation_id))
+        raise
 
 
 def enqueue_pending(services: Services) -> int:
@@ -32,12 +54,13 @@ def enqueue_pending(services: Services) -> int:
     with services.session() as session:
         pending = unposted_conversation_ids(session)
     for conversation_id in pending:
-        enqueue_sync(services, conversation_id, "catch-up")
+        enqueue_sync(services, conversation_id)
     return len(pending)
 
 
 def sync_thread(conversation_id: int) -> dict:
     services = worker_services()
+    services.redis.delete(_waiting(conversation_id))  # before reading: a change saved from now on queues anew
     with lock(services, f"thread:{conversation_id}", LOCK_SECONDS):
         return _sync(services, conversation_id)
 

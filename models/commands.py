@@ -28,6 +28,18 @@ class Command:
     trigger_id: str = ""
 
 
+# The longest a `/sc` line can usefully be: the longest log entry, its area and the words before it.
+# Anything longer is refused before a word of it is read.
+COMMAND_TEXT_MAX = LOG_TEXT_MAX + 200
+
+
+def check_command_length(text: str) -> None:
+    if len(text) > COMMAND_TEXT_MAX:
+        raise InputError(f"That is {len(text):,} characters long; the longest a command can be is "
+                         f"{COMMAND_TEXT_MAX:,} (a log entry at most {LOG_TEXT_MAX:,}). "
+                         "Shorten it or split it into two.")
+
+
 def split_command(text: str) -> tuple[str, str]:
     name, _, args = text.strip().partition(" ")
     return name.lower(), args.strip()

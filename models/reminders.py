@@ -41,6 +41,8 @@ WHEN_EXAMPLES = ("`tomorrow 9am`, `in 3 days`, `in 2 hours`, `friday 2pm`, `2011
                  "or `every monday 9:00`")
 _TIME_OF_DAY = re.compile(r"(?i)\b\d{1,2}(:\d{2})?\s*(am|pm)\b|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidnight\b")
 _FROM_NOW = re.compile(r"(?i)^in\s+\d+\s+(minute|hour|day|week)s?$")
+# The longest time phrase read: "every monday at 9:30 am" is five words, "next friday at 2pm" four.
+WHEN_WORDS = 6
 _EVERY = re.compile(r"(?i)^every\s+(" + "|".join(WEEKDAYS) + r")s?(?:\s+(?:at\s+)?(.+))?$")
 
 
@@ -230,16 +232,19 @@ class When:
 
 
 def parse_when(text: str, now: datetime) -> tuple[When, str]:
-    """The longest leading phrase of `text` that reads as a time, and the rest (the reminder's text)."""
+    """The longest leading phrase of `text` that reads as a time, and the rest (the reminder's text).
+
+    Only the first WHEN_WORDS words are tried, so a long reminder costs no more to read than a short one."""
     words = text.split()
-    for count in range(len(words), 0, -1):
+    for count in range(min(len(words), WHEN_WORDS), 0, -1):
         when = _read_when(" ".join(words[:count]), now)
         if when is not None:
             if when.due_at <= now:
                 raise InputError(f"“{' '.join(words[:count])}” is in the past ({when.due_at:%-d %b %Y %H:%M}). "
                                  f"Times that work: {WHEN_EXAMPLES}.")
             return when, " ".join(words[count:])
-    raise InputError(f"I couldn't read when to remind you in “{text}”. Times that work: {WHEN_EXAMPLES}.")
+    tried = " ".join(words[:WHEN_WORDS]) + (" …" if len(words) > WHEN_WORDS else "")
+    raise InputError(f"I couldn't read when to remind you in “{tried}”. Times that work: {WHEN_EXAMPLES}.")
 
 
 def _read_when(phrase: str, now: datetime) -> When | None:

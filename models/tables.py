@@ -198,3 +198,23 @@ class ExtractRequest(SQLModel, table=True):
     file_ids: str = ""
     file_names: str = ""
     finished_at: datetime | None = None
+
+
+# --- the team
+
+
+class TeamChannel(SQLModel, table=True):
+    """A team channel whose whole member list was read from Slack, and when (see models.team)."""
+
+    channel_id: str = Field(primary_key=True)
+    read_at: datetime
+
+
+class TeamMember(SQLModel, table=True):
+    """Whether a person is in a team channel, as last heard (Slack's full list, or a join or leave event);
+    `changed_at` orders what was heard, so an older list never undoes a newer event."""
+
+    channel_id: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    member: bool
+    changed_at: datetime

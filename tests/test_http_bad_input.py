@@ -15,7 +15,6 @@ def nothing_written(workspace) -> bool:
 
 def start(workspace, area="Leicester"):
     workspace.command(f"start {area}")
-    workspace.responses()
     workspace.slack.reset()
     return workspace.rows(LogEntry)
 
@@ -55,16 +54,14 @@ def test_text_over_slacks_limit_is_refused(workspace):
 
 
 def test_logging_an_area_without_a_conversation_offers_to_start_one(workspace):
-    workspace.command("log Gedling Met them")
-    [answer] = workspace.responses()
+    answer = workspace.command("log Gedling Met them").json
     assert "Gedling has no Single Conversation yet. Start one with `/sc start Gedling`." in answer["text"]
     assert nothing_written(workspace)
 
 
 def test_setting_the_same_stage_again_changes_nothing(workspace):
     before = start(workspace)
-    workspace.command("stage Leicester engaged")
-    [answer] = workspace.responses()
+    answer = workspace.command("stage Leicester engaged").json
     assert "already at the stage `engaged`" in answer["text"]
     assert workspace.rows(LogEntry) == before
 
@@ -72,7 +69,6 @@ def test_setting_the_same_stage_again_changes_nothing(workspace):
 def test_user_text_is_escaped_so_nobody_is_pinged(workspace):
     start(workspace)
     workspace.command("log Leicester <!channel> costs & <b>benefits</b>")
-    workspace.responses()
     workspace.run_jobs()
     [entry_post] = [c.args for c in workspace.slack.calls_to("chat.postMessage")
                     if "costs" in c.args.get("text", "")]
@@ -91,13 +87,11 @@ def test_people_outside_the_team_may_read_but_not_write(workspace):
     assert "Single Conversation: Leicester" in workspace.command("show Leicester", user=OUTSIDER).message_text
 
     # Staff listed in SC_STAFF may write without being in the channel.
-    workspace.command("log Leicester Staff can", user=STAFF)
-    assert "Logged" in workspace.responses(user=STAFF)[0]["text"]
+    assert "Logged" in workspace.command("log Leicester Staff can", user=STAFF).json["text"]
 
     # Joining the channel gives the right to write.
-    workspace.slack.members.add(OUTSIDER)
-    workspace.command("start Derby", user=OUTSIDER)
-    assert "Started" in workspace.responses(user=OUTSIDER)[0]["text"]
+    workspace.join(OUTSIDER)
+    assert "Started" in workspace.command("start Derby", user=OUTSIDER).json["text"]
 
 
 @pytest.mark.parametrize("headers", [

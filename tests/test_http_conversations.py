@@ -6,7 +6,8 @@ from tests.workspace import MEMBER, TEAM_CHANNEL
 def test_start_posts_a_card_whose_thread_holds_the_log(workspace):
     reply = workspace.command("start Leicester")
     assert reply.status == 200
-    [answer] = workspace.responses()
+    # Answered in the acknowledgement, saved by then.
+    answer = reply.json
     assert "Started the Single Conversation with *Leicester*" in answer["text"]
     assert answer["response_type"] == "ephemeral"
 
@@ -24,15 +25,12 @@ def test_start_posts_a_card_whose_thread_holds_the_log(workspace):
 
 def test_log_stage_and_action_reach_the_thread_in_order(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     workspace.run_jobs()
     # One after another, as a person types them.
-    workspace.command("log Leicester Met the housing team at City Hall")
-    workspace.responses(2)
-    workspace.command("stage leicester evidence")
-    workspace.responses(3)
-    workspace.command("action Leicester Send the SHMA figures due 2030-01-10 <@U0OWNER|owner>")
-    workspace.responses(4)
+    assert "Logged" in workspace.command("log Leicester Met the housing team at City Hall").json["text"]
+    assert "is now at" in workspace.command("stage leicester evidence").json["text"]
+    assert "Action for <@U0OWNER>" in workspace.command(
+        "action Leicester Send the SHMA figures due 2030-01-10 <@U0OWNER|owner>").json["text"]
     workspace.run_jobs()
 
     [card] = workspace.channel_messages()
@@ -54,9 +52,7 @@ def test_log_stage_and_action_reach_the_thread_in_order(workspace):
 
 def test_jobs_run_twice_post_nothing_twice(workspace):
     workspace.command("start Derby")
-    workspace.responses()
     workspace.command("log Derby First meeting")
-    workspace.responses(2)
     workspace.run_jobs()
     posts = len(workspace.slack.calls_to("chat.postMessage"))
     # RQ may run a job again (a retry after a crash): same ids, nothing new in Slack.
@@ -68,43 +64,34 @@ def test_jobs_run_twice_post_nothing_twice(workspace):
 
 
 def test_an_hma_conversation_covers_its_areas(workspace):
-    workspace.command("start Nottingham Core HMA")
-    assert "Started" in workspace.responses()[0]["text"]
+    assert "Started" in workspace.command("start Nottingham Core HMA").json["text"]
     codes = {link.area_code for link in workspace.rows(ConversationArea)}
     assert codes == {"E06000018", "E07000172", "E07000036", "E07000173", "E07000176"}
 
     # A member area logs into the HMA's conversation, and cannot start its own.
-    workspace.command("log Gedling Spoke to the planning lead")
-    assert "Logged for *Nottingham Core HMA*" in workspace.responses(2)[1]["text"]
-    workspace.command("start Gedling")
-    refusal = workspace.responses(3)[2]["text"]
+    assert "Logged for *Nottingham Core HMA*" in workspace.command("log Gedling Spoke to the planning lead").json["text"]
+    refusal = workspace.command("start Gedling").json["text"]
     assert "Gedling is already in the Single Conversation “Nottingham Core HMA”" in refusal
     assert len(workspace.rows(Conversation)) == 1
 
 
 def test_starting_twice_is_refused_with_a_link(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     workspace.run_jobs()
-    workspace.command("start LEICESTER")
-    refusal = workspace.responses(2)[1]["text"]
+    refusal = workspace.command("start LEICESTER").json["text"]
     assert "Leicester is already in the Single Conversation" in refusal
     assert "<https://em-housing.slack.com/archives/C0TEAM/p" in refusal
     assert len(workspace.rows(Conversation)) == 1
 
 
 def test_areas_are_found_by_code_old_code_and_any_case(workspace):
-    workspace.command("start e07000032")
-    workspace.command("start 17UC")
-    answers = " ".join(a["text"] for a in workspace.responses(2))
+    answers = " ".join(workspace.command(text).json["text"] for text in ("start e07000032", "start 17UC"))
     assert "Amber Valley" in answers and "Bolsover" in answers
 
 
 def test_show_and_areas_answer_at_once(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     workspace.command("action Leicester Book the next meeting")
-    workspace.responses(2)
     shown = workspace.command("show leicester")
     assert shown.status == 200
     said = shown.message_text
@@ -119,30 +106,24 @@ def test_show_and_areas_answer_at_once(workspace):
 
 def test_actions_list_and_done_button(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     workspace.command("action Leicester Send the figures due 2030-02-01")
-    workspace.responses(2)
     listing = workspace.command("actions")
     [button] = [b["accessory"] for b in listing.json["blocks"] if "accessory" in b]
     assert "Send the figures" in listing.message_text
     workspace.press(button)
-    [done] = [r for r in workspace.responses(3) if r.get("replace_original")]
+    [done] = [r for r in workspace.responses() if r.get("replace_original")]
     assert "Done: Send the figures" in done["text"]
     [action] = workspace.rows(ActionItem)
     assert action.done_by == MEMBER
     # A second press (a double click) changes nothing more.
     workspace.press(button)
-    workspace.responses(4)
+    workspace.responses(2)
     assert len([e for e in workspace.rows(LogEntry) if e.kind == "action-done"]) == 1
 
 
 def test_slack_failing_mid_thread_loses_nothing_and_posts_nothing_twice(workspace):
-    workspace.command("start Leicester")
-    workspace.responses()
-    workspace.command("log Leicester One")
-    workspace.responses(2)
-    workspace.command("log Leicester Two")
-    workspace.responses(3)
+    for text in ("start Leicester", "log Leicester One", "log Leicester Two"):
+        workspace.command(text)
     # The card and the start entry go up; then Slack fails for longer than the client's own retries.
     original = workspace.slack.answer
     posted = []
@@ -176,9 +157,7 @@ def test_slack_failing_mid_thread_loses_nothing_and_posts_nothing_twice(workspac
 
 def test_people_picked_from_the_at_menu_stay_mentions(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     workspace.command("log Leicester Ask <@U0BOB|bob> about <!here> numbers")
-    workspace.responses(2)
     workspace.run_jobs()
     [card] = workspace.channel_messages()
     entry = workspace.slack.thread(TEAM_CHANNEL, card["ts"])[1]["blocks"][0]["text"]["text"]
@@ -187,15 +166,12 @@ def test_people_picked_from_the_at_menu_stay_mentions(workspace):
 
 def test_done_in_a_shown_card_redraws_that_card(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     workspace.command("action Leicester Book the room")
-    workspace.responses(2)
     workspace.command("action Leicester Send the figures <@U0OTHER|other>")
-    workspace.responses(3)
     shown = workspace.command("show Leicester")
     [first, _] = [b["accessory"] for b in shown.json["blocks"] if "accessory" in b]
     workspace.press(first)
-    [redrawn] = [r for r in workspace.responses(4) if r.get("replace_original")]
+    [redrawn] = [r for r in workspace.responses() if r.get("replace_original")]
     said = str(redrawn["blocks"])
     assert "Done: Book the room." in said
     assert "Single Conversation: Leicester" in said and "Send the figures" in said

@@ -2,6 +2,7 @@
 import json
 from datetime import date
 
+from bot.offline.local_services import free_port
 from models.tables import Conversation, LogEntry
 from tests.workspace import MEMBER, OUTSIDER
 
@@ -72,7 +73,6 @@ def test_forged_choices_and_ids_in_forms_are_refused_beside_the_field(workspace)
 
 def test_card_buttons_open_forms_that_log_set_stage_and_edit(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     workspace.run_jobs()
     [card] = workspace.channel_messages()
     buttons = {e["action_id"]: {**e, "block_id": b.get("block_id", "x")}
@@ -104,7 +104,6 @@ def test_card_buttons_open_forms_that_log_set_stage_and_edit(workspace):
 
 def test_outsiders_pressing_card_buttons_get_no_form(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     workspace.run_jobs()
     [card] = workspace.channel_messages()
     button = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"])
@@ -116,8 +115,19 @@ def test_outsiders_pressing_card_buttons_get_no_form(workspace):
 
 def test_log_without_text_opens_the_log_form(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     assert workspace.command("log Leicester").text == ""
     view = opened_view(workspace)
     assert view["callback_id"] == "log_entry"
     assert "Leicester" in view["blocks"][0]["text"]["text"]
+
+
+def test_a_form_saved_while_redis_is_down_says_the_thread_will_catch_up(server_with):
+    bot, _, _ = server_with(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    bot.command("start")
+    view = opened_view(bot)
+    reply = bot.submit(view, {"areas": {"areas": chosen("area:E07000170")}, **details()})
+    assert reply.json["response_action"] == "update"
+    said = reply.json["view"]["blocks"][0]["text"]["text"]
+    assert "Saved" in said and "The job queue (Redis) is not answering" in said and "Nothing is lost" in said
+    [conversation] = bot.rows(Conversation)
+    assert conversation.title == "Ashfield"

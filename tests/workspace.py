@@ -5,6 +5,7 @@ import re
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from slack_sdk.models.views import View
 from sqlmodel import Session, select
 
 from bot.offline import payloads as slack_payloads
+from bot.offline.local_services import wait_until
 from bot.services import QUEUES
+from models.team import roster
 from tests.standin import StandInWithControls
 
 SECRET = "test-signing-secret"
@@ -104,6 +107,30 @@ class Workspace:
         body, content_type = slack_payloads.event_callback(event, event_id)
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
         return self.post(body, content_type, headers)
+
+    # --- the team channel ----------------------------------------------------
+    def join(self, user: str) -> None:
+        """`user` joins the team channel, and Slack tells the bot so (member_joined_channel)."""
+        self.slack.members.add(user)
+        self._tell_membership(user, joined=True)
+
+    def leave(self, user: str) -> None:
+        """`user` leaves the team channel, and Slack tells the bot so (member_left_channel)."""
+        self.slack.members.discard(user)
+        self._tell_membership(user, joined=False)
+
+    def _tell_membership(self, user: str, joined: bool) -> None:
+        kind = "member_joined_channel" if joined else "member_left_channel"
+        event = {"type": kind, "user": user, "channel": TEAM_CHANNEL, "channel_type": "C",
+                 "event_ts": f"{time.time():.6f}"}
+        assert self.event(event, f"Ev{uuid.uuid4().hex[:12].upper()}").status == 200
+        # The event is acknowledged before it is handled: wait until the bot has stored it.
+        wait_until(lambda: self.in_team(user) is joined, timeout=10, what=f"the bot to hear that {user} {kind}")
+
+    def in_team(self, user: str) -> bool | None:
+        """What the bot's database says of `user` and the team channel (None: not known yet)."""
+        with Session(self.engine) as session:
+            return roster(session, TEAM_CHANNEL).includes(user)
 
     # --- what came back ------------------------------------------------------
     def responses(self, count: int = 1, user: str = MEMBER, timeout: float = 10) -> list[dict]:

@@ -179,10 +179,10 @@ class Console:
             self.become(rest.removeprefix("@"))
             self.say(f"You are now @{self.user}, a member of {CHANNEL_NAME}.")
         elif command == "/leave":
-            self.standin.members.discard(self.user_id)
+            self.membership(joined=False)
             self.say(f"@{self.user} left {CHANNEL_NAME}: the bot now treats you as outside the team. /join to return.")
         elif command == "/join":
-            self.standin.members.add(self.user_id)
+            self.membership(joined=True)
             self.say(f"@{self.user} joined {CHANNEL_NAME}.")
         elif command == "/time":
             self.move_clock(rest)
@@ -236,7 +236,20 @@ class Console:
 
     def become(self, name: str) -> None:
         self.user = name
-        self.standin.members.add(self.people.learn(name))
+        self.people.learn(name)
+        self.membership(joined=True)
+
+    def membership(self, joined: bool) -> None:
+        """The user joins or leaves the team channel, and the bot hears of it as from Slack (an event)."""
+        (self.standin.members.add if joined else self.standin.members.discard)(self.user_id)
+        kind = "member_joined_channel" if joined else "member_left_channel"
+        self.dispatch(slack_payloads.event_callback(
+            {"type": kind, "user": self.user_id, "channel": self.settings.sc_team_channel, "channel_type": "C",
+             "event_ts": f"{time.time():.6f}"}))
+        # An event is handled after its acknowledgement: wait until the bot has stored it.
+        deadline = time.monotonic() + SETTLE_LIMIT_SECONDS
+        while self.services.is_team_member(self.user_id) is not joined and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def with_mentions(self, text: str) -> str:
         """@bob becomes <@UBOB|bob>, as when picked from Slack's @ menu; @channel becomes <!channel>."""
