@@ -5,12 +5,25 @@ import os
 import shutil
 import sys
 
+from bot.logs import configure_logging
 from bot.settings import get_settings
+
+
+def needs(mode: str, **settings: str) -> None:
+    """Refuse to start, saying which settings are missing, rather than serve every request with an error."""
+    missing = [name for name, value in settings.items() if not value]
+    if missing:
+        sys.exit(f"scbot {mode}: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set "
+                 "(in the environment or .env); not starting.")
 
 
 def serve(args) -> None:
     """HTTP mode under gunicorn: threaded workers, since Bolt holds each request until its ack."""
+    settings = get_settings()
+    needs("serve", SLACK_SIGNING_SECRET=settings.slack_signing_secret, SLACK_BOT_TOKEN=settings.slack_bot_token)
     port = args.port or int(os.environ.get("PORT", 3000))
+    # Each worker sizes its listener pool to the threads it serves requests with.
+    os.environ["SC_THREADS"] = str(args.threads)
     os.execvp(sys.executable, [
         sys.executable, "-m", "gunicorn", "--bind", f"{args.host}:{port}",
         "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
@@ -20,16 +33,18 @@ def serve(args) -> None:
 
 
 def socket(args) -> None:
+    settings = get_settings()
+    needs("socket", SLACK_APP_TOKEN=settings.slack_app_token, SLACK_BOT_TOKEN=settings.slack_bot_token)
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import create_app
+    from bot.app import create_app, warm_up
     from models import clock as app_clock
 
-    settings = get_settings()
-    if not settings.slack_app_token:
-        sys.exit("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-...).")
     app_clock.configure(settings.sc_timezone, settings.sc_now)
-    SocketModeHandler(create_app(settings), settings.slack_app_token).start()
+    app = create_app(settings)
+    warm_up()
+    # As many Slack requests at once as the listener pool is sized for.
+    SocketModeHandler(app, settings.slack_app_token, concurrency=settings.sc_threads).start()
 
 
 def worker(args) -> None:
@@ -146,7 +161,7 @@ def run(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     logging.getLogger("alembic").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="scbot", description="The Single Conversation bot.")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     sc_now: str = ""
     # How long a read of the team channel's members is trusted, in seconds.
     sc_membership_ttl: float = 120.0
+    # The workspace (T...) and the app (A...) whose requests are served; unset, auth.test tells them.
+    sc_team_id: str = ""
+    sc_app_id: str = ""
+    # Requests a process serves at once: `scbot serve --threads` sets it for its workers.
+    sc_threads: int = 8
 
     @field_validator("slack_api_url")
     @classmethod

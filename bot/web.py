@@ -1,25 +1,34 @@
 """HTTP mode: Slack's requests at POST /slack/events, and GET /healthz, as one WSGI app."""
 import json
-import logging
 
 import redis
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
 
-from bot.app import create_app
+from bot.app import create_app, warm_up
+from bot.gate import RequestGate
+from bot.logs import configure_logging
 from bot.services import Services
 from bot.settings import Settings, get_settings
-from models import clock
-from models.db import ping
 from jobs.membership import read_if_never_read
+from models import clock
 from models.errors import ServiceDown
+
+# A write that needs the rights the bot writes with, in a transaction rolled back: it changes nothing and
+# holds no row, yet a read-only database or one refusing this role its changes says so.
+_WRITE_CHECK = text("INSERT INTO alembic_version (version_num) SELECT 'healthz' WHERE 1 = 0")
 
 
 def health(services: Services) -> tuple[int, dict]:
-    """200 when the database and Redis answer; otherwise 503, naming what is down."""
+    """200 when the database takes changes and Redis answers; otherwise 503, naming what is down."""
     checks = {}
     try:
-        ping(services.engine)
+        with services.session() as session:
+            session.execute(_WRITE_CHECK)
+            session.rollback()
         checks["database"] = "ok"
+    except ServiceDown as error:
+        checks["database"] = error.state
     except Exception as error:  # any failure to answer counts as down
         checks["database"] = f"down: {type(error).__name__}"
     try:
@@ -32,11 +41,13 @@ def health(services: Services) -> tuple[int, dict]:
 
 
 def create_wsgi_app(settings: Settings | None = None):
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     settings = settings or get_settings()
     clock.configure(settings.sc_timezone, settings.sc_now)
-    slack = SlackRequestHandler(create_app(settings))
+    slack = RequestGate(SlackRequestHandler(create_app(settings)), settings)
     services = Services(settings)
+    read_if_never_read(services)  # the team channel's members, in the background: no request waits on it
+    warm_up()
 
     def application(environ, start_response):
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
@@ -46,7 +57,5 @@ def create_wsgi_app(settings: Settings | None = None):
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         return slack(environ, start_response)
-    read_if_never_read(services)  # the team channel's members, in the background: no request waits on it
-    warm_up()
 
     return application

@@ -11,13 +11,14 @@ import redis
 from sqlalchemy import text
 from sqlmodel import Session
 
+from bot.offline import payloads as slack_payloads
 from bot.offline.local_services import free_port, redis_server, wait_until
 from bot.settings import get_settings
 from jobs import worker_services
 from models.db import get_engine
 from models.migrate import upgrade
-from tests.standin import StandInWithControls
 from models.team import list_read
+from tests.standin import StandInWithControls
 from tests.workspace import (
     MANAGER,
     MEMBER,
@@ -56,8 +57,9 @@ def postgres_reachable() -> bool:
 
 
 @contextmanager
-def fresh_database(kind: str, folder):
-    """An empty database; on PostgreSQL one of its own, so that test runs side by side don't meet."""
+def fresh_database(kind: str, folder, name: str = ""):
+    """An empty database; on PostgreSQL one of its own (`name`, or one per test run), so that test runs
+    side by side don't meet."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'scbot.sqlite3'}"
         return
@@ -65,7 +67,7 @@ def fresh_database(kind: str, folder):
         if os.environ.get("SC_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is required (SC_REQUIRE_POSTGRES) but {POSTGRES_URL} does not answer")
         pytest.skip(f"PostgreSQL at {POSTGRES_URL} does not answer")
-    name = f"scbot_test_{os.getpid()}"
+    name = name or f"scbot_test_{os.getpid()}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.execute(f"CREATE DATABASE {name}")
@@ -93,7 +95,7 @@ def bot_environment(database_url: str, redis_url: str, slack: StandInWithControl
         "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SC_DATA_DIR": str(data_dir),
         "SC_TEAM_CHANNEL": TEAM_CHANNEL, "SC_STAFF": STAFF, "SC_MANAGERS": MANAGER, "SC_MEMBERSHIP_TTL": "0",
-        "SC_TIMEZONE": "Europe/London",
+        "SC_TIMEZONE": "Europe/London", "SC_APP_ID": slack_payloads.APP_ID,
     }
 
 
@@ -122,8 +124,6 @@ def wait_healthy(base_url: str, process: subprocess.Popen, expect_status: int = 
     wait_until(answers, timeout=30)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend(request, tmp_path_factory, redis_server_url, slack):
 def wait_members_read(database_url: str) -> None:
     """Until the server has read the team channel's members from Slack, which it does in the background at start."""
     def read():
@@ -133,6 +133,8 @@ def wait_members_read(database_url: str) -> None:
     wait_until(read, timeout=30, what="the server to read the team channel's members")
 
 
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory, redis_server_url, slack):
     folder = tmp_path_factory.mktemp(request.param)
     with fresh_database(request.param, folder) as database_url:
         upgrade(database_url)
@@ -142,9 +144,9 @@ def wait_members_read(database_url: str) -> None:
         base_url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(base_url, process)
+            wait_members_read(database_url)
             yield Backend(request.param, database_url, base_url, env, process.pid)
         finally:
-            wait_members_read(database_url)
             process.terminate()
             process.wait(15)
 
@@ -170,17 +172,17 @@ def workspace(backend, slack, redis_server_url, monkeypatch, markup_walk):
     slack.cleared.clear()
     slack.members.clear()
     slack.members.add(MEMBER)
-    # Jobs run in this process read the same settings as the server.
-    for name, value in backend.env.items():
     with engine.begin() as database:
         database.execute(text("DELETE FROM teammember"))  # the bot forgets who joined; MEMBER joins below
+    # Jobs run in this process read the same settings as the server.
+    for name, value in backend.env.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     worker_services.cache_clear()
     ws = Workspace(backend.base_url, slack, engine, connection, backend.pid)
+    ws.join(MEMBER)
     yield ws
     for method, payload in ws.sent_payloads():
-    ws.join(MEMBER)
         assert_valid_block_kit(method, payload)
     markup_walk.check(ws.everything_sent())
     get_settings.cache_clear()
@@ -206,9 +208,9 @@ def server_with(tmp_path, slack, redis_server_url):
         return Workspace(base_url, slack, get_engine(database_url), None, process.pid), process, env
 
     slack.reset()
+    slack.members.clear()
     slack.members.add(MEMBER)
     yield start
-    slack.members.clear()
     for process in started:
         process.terminate()
         process.wait(15)
