@@ -16,7 +16,14 @@ from models.conversations import Details, add_action, start_conversation
 from models.db import get_engine, session_scope
 from models.errors import ServiceDown
 from models.migrate import upgrade
-from models.tables import ActionItem, BotSetting, Conversation, LogEntry, Reminder
+from models.tables import (
+    ActionItem,
+    BotSetting,
+    Conversation,
+    ExtractRequest,
+    LogEntry,
+    Reminder,
+)
 from models.team import read_whole_list
 from tests.conftest import POSTGRES_URL, bot_environment, fresh_database, serve
 from tests.workspace import MANAGER, MEMBER, TEAM_CHANNEL, Workspace
@@ -305,3 +312,101 @@ def test_settings_saved_eight_times_at_once_are_saved_once(workspace):
         assert len({row.changed_at for row in rows}) == 1  # every value from the one save
     # A form opened before that save is out of date too.
     assert "Someone saved" in workspace.submit(view, settings_values(30), user=MANAGER).json["errors"]["digest_day"]
+
+
+# --- forged values ---------------------------------------------------------------------------
+
+OUT_OF_DATE = "out of date or not one of mine"
+
+
+def test_forged_button_values_are_refused_and_nothing_is_written(workspace):
+    conversation = started(workspace)
+    workspace.command("action Leicester Send the SHMA figures")
+    workspace.command("remind Leicester 2099-01-10 14:00 Call the housing officer")
+    [action], [reminder] = workspace.rows(ActionItem), workspace.rows(Reminder)
+    forged = [
+        {"action_id": "action_done", "value": f"{action.id}:cabc"},  # once marked done before failing
+        {"action_id": "action_done", "value": f"{action.id}:everyone"},
+        {"action_id": "action_done", "value": "abc:mine"},
+        {"action_id": "action_done", "value": "²:mine"},  # a digit to str.isdigit, not to int()
+        {"action_id": "action_done", "value": 7},
+        {"action_id": "action_done"},
+        {"action_id": "card_log", "value": f"{conversation.id}; DROP TABLE conversation"},
+        {"action_id": "card_stage", "value": ["1"]},
+        {"action_id": "reminder_snooze", "value": f"{reminder.id}x"},
+        {"action_id": "reminder_cancel", "value": ""},
+        {"action_id": "start_offered", "value": "Gedling; Rushcliffe"},
+        {"action_id": "extract_retry", "value": "-1"},
+    ]
+    for button in forged:
+        workspace.press(button)
+    refusals = workspace.responses(len(forged))
+    assert all(OUT_OF_DATE in r["text"] and r["replace_original"] is False for r in refusals), refusals
+    assert workspace.rows(ActionItem)[0].done_at is None
+    assert workspace.rows(Reminder)[0].due_at == reminder.due_at
+    assert len(workspace.rows(Conversation)) == 1
+    assert [e.kind for e in workspace.rows(LogEntry)] == ["start", "action"]
+    assert not workspace.slack.calls_to("views.open")
+
+
+def test_forged_settings_are_refused_beside_their_field(workspace):
+    view = settings_form(workspace, 1)
+    for block, element, forged, says in [
+        ("digest_channel", "selected_channel", "<!channel>", "Choose the digest's channel"),
+        ("target_date", "selected_date", "0001-01-01", "Choose a target date between 2000 and 2100"),
+        ("stale_days", "value", "²", "Give the number of days"),
+        ("digest_day", "selected_option", "monday", "Fill in every field"),
+    ]:
+        values = settings_values(14)
+        values[block][block][element] = forged
+        reply = workspace.submit(view, values, user=MANAGER)
+        assert says in reply.json["errors"][block], (block, reply.json)
+    reply = workspace.submit({**view, "private_metadata": "last tuesday"}, settings_values(14), user=MANAGER)
+    assert OUT_OF_DATE in reply.json["errors"]["digest_day"]
+    assert not workspace.rows(BotSetting)
+
+
+def extract_view() -> dict:
+    def block(block_id):
+        return {"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": block_id},
+                "element": {"type": "checkboxes", "action_id": block_id, "options": []}}
+    return {"type": "modal", "callback_id": "extract_request", "private_metadata": "",
+            "blocks": [block(b) for b in ("areas", "topics", "formats", "first_year", "last_year")]}
+
+
+def extract_values(areas=("area:E06000016",), topics=("prices",), formats=("xlsx",), first="2008",
+                   last="2011") -> dict:
+    def options(values):
+        return [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]
+    return {
+        "areas": {"areas": {"type": "multi_static_select", "selected_options": options(areas)}},
+        "topics": {"topics": {"type": "checkboxes", "selected_options": options(topics)}},
+        "formats": {"formats": {"type": "checkboxes", "selected_options": options(formats)}},
+        "first_year": {"first_year": {"type": "static_select", "selected_option": {"value": first}}},
+        "last_year": {"last_year": {"type": "static_select", "selected_option": {"value": last}}},
+    }
+
+
+@pytest.mark.parametrize("forged, field, says", [
+    ({"first": "1", "last": "9999"}, "first_year", "Choose years between 1990 and 2030"),
+    ({"first": "2008", "last": "2031"}, "first_year", "Choose years between 1990 and 2030"),
+    ({"formats": ("exe",)}, "formats", "That form is out of date"),
+    ({"formats": ("xlsx", "../../etc/passwd")}, "formats", "That form is out of date"),
+    ({"topics": ("secrets",)}, "topics", "That form is out of date"),
+    ({"areas": ("county:Atlantis",)}, "areas", "That form is out of date"),
+    ({"areas": ("region:Leicestershire",)}, "areas", "That form is out of date"),  # a county, not a region
+    ({"areas": ("hma:Nowhere HMA",)}, "areas", "That form is out of date"),
+    ({"areas": ("area:E99999999",)}, "areas", "That form is out of date"),
+    ({"first": "twenty"}, "areas", OUT_OF_DATE),
+])
+def test_forged_extract_forms_are_refused_and_nothing_is_queued(workspace, forged, field, says):
+    reply = workspace.submit(extract_view(), extract_values(**forged))
+    assert reply.json["response_action"] == "errors" and says in reply.json["errors"][field], reply.json
+    assert not workspace.rows(ExtractRequest)
+    assert not workspace.redis.keys("rq:job:*")
+
+
+def test_a_good_extract_form_is_still_taken(workspace):
+    assert workspace.submit(extract_view(), extract_values()).text == ""
+    [request] = workspace.rows(ExtractRequest)
+    assert (request.formats, request.first_year, request.last_year) == ("xlsx", 2008, 2011)
