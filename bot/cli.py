@@ -48,28 +48,9 @@ def socket(args) -> None:
 
 
 def worker(args) -> None:
-    from rq import Worker
+    from bot.worker import run
 
-    # Imported here, once, so each job's forked process starts with WeasyPrint and matplotlib loaded.
-    import jobs.extracts
-    import jobs.progress  # noqa: F401
-    from bot.services import QUEUES
-    from jobs import worker_services
-    from jobs.threads import enqueue_pending
-    from models.errors import ServiceDown
-
-    services = worker_services()
-    try:
-        # Whatever was saved while the queue was down goes to Slack now.
-        caught_up = enqueue_pending(services) + jobs.extracts.enqueue_waiting(services)
-        if caught_up:
-            logging.info("queued %d job(s) saved while the queue was down", caught_up)
-    except ServiceDown as error:
-        logging.warning("could not look for work saved while the queue was down: %s", error)
-    # Each job runs in a forked process: it must open database connections of its own, not share ours.
-    services.engine.dispose()
-    Worker(QUEUES, connection=services.redis).work(burst=args.burst, with_scheduler=not args.burst,
-                                                    logging_level="INFO")
+    sys.exit(run(args.queue, args.burst))
 
 
 def clock(args) -> None:
@@ -176,8 +157,10 @@ def main(argv: list[str] | None = None) -> None:
 
     commands.add_parser("socket", help="connect to Slack in Socket Mode (needs SLACK_APP_TOKEN)").set_defaults(func=socket)
 
-    p = commands.add_parser("worker", help="run an RQ worker on the bot's queues")
+    p = commands.add_parser("worker", help="run RQ workers on the bot's queues (each in a process of its own)")
     p.add_argument("--burst", action="store_true", help="drain the queues, then exit")
+    p.add_argument("--queue", choices=["slack", "documents"],
+                   help="work this queue only: slack (posts, one process) or documents (a process per job)")
     p.set_defaults(func=worker)
 
     p = commands.add_parser("clock", help="queue reminders, digests and nudges as they fall due")

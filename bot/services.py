@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -26,6 +26,10 @@ from models.team import Roster, roster
 # Posts to Slack are quick; documents (extracts, reports, charts) take seconds, so they queue apart
 # and a long PDF never holds up a conversation's thread.
 QUEUES = ["slack", "documents"]
+# The longest a job may run. A post job runs in its worker's own process, stopped by RQ's alarm past this;
+# one that made way (jobs.Later) carries on in a fresh run. RQ finds a killed worker's job this long plus
+# 60 s after it began (a document job sooner: its forking worker's heartbeats say so, see bot/worker.py).
+JOB_TIMEOUTS = {"slack": 30, "documents": 300}
 # A failed post is tried again later: Slack or Redis may be back by then.
 POST_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 # Areas change only by `scbot areas import`; a short cache spares a query per request.
@@ -34,15 +38,16 @@ DIRECTORY_TTL = 30.0
 QUICK_READ_SECONDS = 1.5
 
 
-def make_client(settings: Settings) -> WebClient:
-    """A Web API client at SLACK_API_URL that rides out rate limits and passing faults."""
+def make_client(settings: Settings, wait_on_rate_limit: bool = True) -> WebClient:
+    """A Web API client at SLACK_API_URL that rides out passing faults, and waits out 429s unless told not to:
+    a worker's client does not, its job is run again after Slack's Retry-After instead (jobs.slack_job)."""
     return WebClient(
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
+            *([RateLimitErrorRetryHandler(max_retry_count=3)] if wait_on_rate_limit else []),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
@@ -122,10 +127,13 @@ class Services:
     def queue(self, name: str = "slack") -> Queue:
         return Queue(name, connection=self.redis)
 
-    def enqueue(self, func, *args, job_id: str, queue: str = "slack", retry: Retry | None = POST_RETRY) -> None:
-        """Put a job on a queue under a deterministic id; ServiceDown when Redis is away."""
+    def enqueue(self, func, *args, job_id: str, queue: str = "slack", retry: Retry | None = POST_RETRY,
+                on_failure: Callback | None = None) -> None:
+        """Put a job on a queue under a deterministic id; ServiceDown when Redis is away. `on_failure` is
+        called by RQ when a run fails, its worker's death included."""
         try:
-            self.queue(queue).enqueue(func, *args, job_id=job_id, retry=retry)
+            self.queue(queue).enqueue(func, *args, job_id=job_id, retry=retry, job_timeout=JOB_TIMEOUTS[queue],
+                                      on_failure=on_failure)
         except (redis.RedisError, OSError) as error:
             raise ServiceDown("job queue (Redis)") from error
 

@@ -1,20 +1,66 @@
-"""RQ job functions: plain functions taking ids, importable by the worker."""
+"""RQ job functions: plain functions taking ids, importable by the worker; and what they share.
+
+Locks lapse seconds after their holder dies (a thread renews them while it lives), so a killed
+worker's job is taken up again as soon as RQ finds it abandoned. Jobs on the `slack` queue keep to
+Slack's pace: when Slack answers 429, or a channel has had its messages for now, the job is run
+again after the wait by RQ's scheduler (its `Repeat`) instead of holding a worker asleep.
+"""
+import functools
+import math
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
-from redis.lock import Lock
+from redis.exceptions import LockError, RedisError
+from rq import get_current_job
+from slack_sdk.errors import SlackApiError
 
-from bot.services import Services
+from bot.services import Services, make_client
 from bot.settings import get_settings
 from models import clock
+
+# A dead holder's lock lapses after this; its holder renews it three times as often.
+LOCK_SECONDS = 10
+# Slack takes about one message a second per channel, with short bursts.
+PACE_SECONDS = 1.0
+PACE_BURST = 3
+# A post whose turn is at most this far off waits for it; further off, the job makes way for others.
+PACE_WAIT_SECONDS = 1.0
+# After this many waits in a row (Slack's 429s, the channel's pace, a busy lock) the job fails, for
+# RQ's retries (bot.services.POST_RETRY) to take over.
+MAX_WAITS = 30
+
+# Reserves a channel's next turn (GCRA on Redis's clock): returns the milliseconds to wait for it, or,
+# negative, how long until a turn could be had when that is further off than the caller will wait.
+_TURN = """
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local interval, allowance, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+local wait = math.max(tat - allowance - now, 0)
+if wait > max_wait then return -wait end
+redis.call('SET', KEYS[1], tat + interval, 'PX', tat + interval - now + 1000)
+return wait
+"""
+# Slack said the channel must wait: no turn for anyone before then.
+_HOLD = """
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local until_ms = now + tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if until_ms > tat then redis.call('SET', KEYS[1], until_ms, 'PX', until_ms - now + 1000) end
+"""
 
 
 @lru_cache
 def worker_services() -> Services:
-    """The worker's (and the clock's) own connections and clock, set once per process from the environment."""
+    """The worker's (and the clock's) own connections and clock, set once per process from the environment.
+    Its Slack client does not sleep on 429: the job is run again later instead (`slack_job`)."""
     settings = get_settings()
     clock.configure(settings.sc_timezone, settings.sc_now)
-    return Services(settings)
+    return Services(settings, make_client(settings, wait_on_rate_limit=False))
 
 
 def job_id(name: str) -> str:
@@ -22,7 +68,106 @@ def job_id(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
-def lock(services: Services, name: str, seconds: int) -> Lock:
-    """A Redis lock keeping other workers off `name`; it lapses after `seconds` if its worker dies,
-    and a blocking acquire waits as long."""
-    return services.redis.lock(f"scbot:{name}", timeout=seconds, blocking_timeout=seconds)
+class Busy(Exception):
+    """Another worker holds the lock; the job is tried again later."""
+
+
+class WorkHorseKilled(Exception):
+    """The process running the job died (SIGKILL, out of memory) while its worker lived on."""
+
+
+class Later(Exception):
+    """This job must wait `seconds` before it can go on (Slack's pace, a busy lock)."""
+
+    def __init__(self, seconds: float, why: str):
+        super().__init__(f"{why}; again in {seconds:g} s")
+        self.seconds, self.why = seconds, why
+
+
+@contextmanager
+def lock(services: Services, name: str) -> Iterator[None]:
+    """Keep other workers off `name` while the block runs, or raise Busy at once if one is on it.
+    The lock lapses LOCK_SECONDS after its holder dies; a thread renews it while the holder lives."""
+    held = services.redis.lock(f"scbot:{name}", timeout=LOCK_SECONDS, thread_local=False)
+    if not held.acquire(blocking=False):
+        raise Busy(f"{name} is in another worker's hands")
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(LOCK_SECONDS / 3):
+            try:
+                held.reacquire()
+            except (LockError, RedisError):
+                return  # lost to a Redis outage: it lapses, and the holder's own writes still count once
+
+    renewer = threading.Thread(target=renew, name=f"renew {name}", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        renewer.join()
+        try:
+            held.release()
+        except LockError:
+            pass  # it lapsed; nothing to give back
+
+
+def post_message(services: Services, channel: str, **body) -> dict:
+    """chat.postMessage at Slack's pace for `channel`: waits for a turn due within PACE_WAIT_SECONDS,
+    raises Later when it is further off; a 429 holds the channel back for every worker."""
+    key = f"scbot:pace:{channel}"
+    wait_ms = services.redis.eval(_TURN, 1, key, int(PACE_SECONDS * 1000), int((PACE_BURST - 1) * PACE_SECONDS * 1000),
+                                  int(PACE_WAIT_SECONDS * 1000))
+    if wait_ms < 0:
+        raise Later(math.ceil(-wait_ms / 1000), f"{channel} has had its messages for now")
+    if wait_ms:
+        threading.Event().wait(wait_ms / 1000)
+    try:
+        return services.client.chat_postMessage(channel=channel, **body)
+    except SlackApiError as error:
+        if error.response.status_code == 429:
+            services.redis.eval(_HOLD, 1, key, int(retry_after(error) * 1000))
+        raise
+
+
+def retry_after(error: SlackApiError) -> int:
+    """The seconds Slack asked for with its 429 (at least 1)."""
+    try:
+        return max(1, int(error.response.headers.get("Retry-After", 1)))
+    except (TypeError, ValueError):
+        return 1
+
+
+def slack_job(function):
+    """For jobs on the `slack` queue: when Slack answers 429, the channel's turn is further off, or another
+    worker holds the lock, the job runs again after the wait, the same job on RQ's scheduler (its Repeat),
+    rather than a worker sleeping. Outside RQ (a direct call) the reason is raised."""
+
+    @functools.wraps(function)
+    def run(*args):
+        try:
+            return function(*args)
+        except SlackApiError as error:
+            if error.response.status_code != 429:
+                raise
+            return _again_in(retry_after(error), "Slack answered 429", error)
+        except Busy as error:
+            return _again_in(1, str(error), error)
+        except Later as error:
+            return _again_in(error.seconds, error.why, error)
+
+    return run
+
+
+def _again_in(seconds: float, why: str, error: Exception) -> str:
+    job = get_current_job()
+    waits = (job.meta.get("waits", 0) + 1) if job is not None else 0
+    if job is None or waits > MAX_WAITS:
+        raise error
+    job.meta["waits"] = waits
+    job.save_meta()
+    # RQ's Repeat, set from inside the job: once this run ends, its scheduler queues the same job (same id,
+    # so the clock sees it pending) again after `seconds`.
+    job.repeats_left, job.repeat_intervals = 1, [max(1, math.ceil(seconds))]
+    return f"{why}; again in {math.ceil(seconds)} s"

@@ -8,19 +8,21 @@ never a response_url, which expires) is updated in place as the request moves
 on. Each side effect is recorded as soon as it is made: a job run again, or
 retried by RQ after its worker was killed, reuses the status message and never
 uploads the files twice. A passing fault (Slack 429/5xx, a network or Redis
-blip) is retried by RQ with backoff; the last failure marks the request failed.
+blip) or the worker dying mid-job is retried by RQ with backoff, the status
+saying it is retrying meanwhile; the last failure marks the request failed.
 """
 import logging
 
 import redis
-from redis.exceptions import LockError
-from rq import Retry, get_current_job
+from rq import Callback, Retry
+from rq.exceptions import AbandonedJobError
+from rq.timeouts import JobTimeoutException
 from slack_sdk.errors import SlackApiError
 
 from bot.documents.evidence_pack import documents
 from bot.services import Services
 from bot.views.extracts import files_comment, status_message
-from jobs import job_id, lock, worker_services
+from jobs import Busy, WorkHorseKilled, job_id, lock, worker_services
 from models.errors import ServiceDown
 from models.evidence import build_pack
 from models.extracts import (
@@ -34,14 +36,9 @@ from models.extracts import (
 )
 
 log = logging.getLogger(__name__)
-EXTRACT_RETRY = Retry(max=3, interval=[10, 60, 300])
-# Longer than any pack takes to build; a killed worker's lock lapses after this.
-LOCK_SECONDS = 300
+# The first retry comes after a dead worker's lock has lapsed (jobs.LOCK_SECONDS).
+EXTRACT_RETRY = Retry(max=3, interval=[15, 60, 300])
 PASSING_FAULTS = (SlackApiError, OSError, redis.RedisError, ServiceDown)
-
-
-class Busy(Exception):
-    """Another worker is building this request; RQ tries again later."""
 
 
 # --- queueing --------------------------------------------------------------------------
@@ -52,7 +49,8 @@ def queue_request(services: Services, request_id: int) -> bool:
         request = set_state(session, request_id, "queued")
         key = job_id(f"extract-{request.id}-{request.attempt}")
     try:
-        services.enqueue(build_extract, request_id, job_id=key, retry=EXTRACT_RETRY, queue="documents")
+        services.enqueue(build_extract, request_id, job_id=key, retry=EXTRACT_RETRY, queue="documents",
+                         on_failure=Callback(extract_failed))
     except ServiceDown:
         with services.session() as session:
             set_state(session, request_id, "waiting")
@@ -91,22 +89,28 @@ def show_status(services: Services, request_id: int) -> None:
 
 def build_extract(request_id: int) -> dict:
     services = worker_services()
-    held = lock(services, f"extract:{request_id}", LOCK_SECONDS)
-    if not held.acquire(blocking=False):
-        raise Busy(f"extract {request_id} is being built by another worker")
-    try:
+    with lock(services, f"extract:{request_id}"):
         return _build(services, request_id)
-    except PASSING_FAULTS as error:
-        job = get_current_job()
-        if job is None or not job.retries_left:
-            _fail(services, request_id, f"Slack or the job queue kept failing ({_fault(error)}). "
-                                        "Press Retry to try again.")
-        raise
-    finally:
+
+
+def extract_failed(job, _connection, _type, error, _traceback) -> None:
+    """RQ's word that a run failed, its worker's death included: the status says it is retrying, or,
+    with no retries left, that it failed and why."""
+    if isinstance(error, Busy):
+        return  # another worker is building it and keeps the status
+    services = worker_services()
+    [request_id] = job.args
+    if job.retries_left:
+        with services.session() as session:
+            set_state(session, request_id, "retrying", _fault(error))
         try:
-            held.release()
-        except LockError:
-            pass  # it lapsed; nothing to give back
+            show_status(services, request_id)
+        except PASSING_FAULTS:
+            log.warning("could not show extract %s as retrying", request_id)
+    else:
+        _fail(services, request_id, f"It failed on each try, last because {_fault(error)}. Press Retry to try again.")
+    # RQ may call this in the worker that forks the jobs: no database connection may be handed down.
+    services.engine.dispose()
 
 
 def _build(services: Services, request_id: int) -> dict:
@@ -158,4 +162,8 @@ def _fail(services: Services, request_id: int, reason: str) -> None:
 def _fault(error: Exception) -> str:
     if isinstance(error, SlackApiError):
         return f"Slack answered {error.response.status_code}: {error.response.get('error', 'error')}"
+    if isinstance(error, (AbandonedJobError, WorkHorseKilled)):
+        return "the worker building it stopped"
+    if isinstance(error, JobTimeoutException):
+        return "it took too long"
     return type(error).__name__

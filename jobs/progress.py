@@ -16,8 +16,6 @@ from jobs import job_id, lock, worker_services
 from models.progress import ProgressRequest, area_lines, measure, scope_of, stalled
 from models.uploads import record_upload, was_uploaded
 
-LOCK_SECONDS = 300
-
 
 def enqueue_chart(services: Services, request: ProgressRequest, channel: str, user: str, trigger_id: str) -> None:
     """The chart for `channel`, or for `user` privately when `channel` is empty."""
@@ -36,7 +34,7 @@ def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str) -
     progress = _measure(services, group_text, as_of)
     if not channel:
         channel = services.client.conversations_open(users=user)["channel"]["id"]
-    with lock(services, key, LOCK_SECONDS):
+    with lock(services, key):
         uploaded = _upload_once(services, key, channel, "", f"burn-up-{progress.as_of}.png",
                                 lambda: burn_up_png(progress),
                                 f"Burn-up chart: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}")
@@ -52,7 +50,7 @@ def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: 
     names = _names(services, {line.lead_user_id for line in lines if line.begun})
     stem = f"progress-{progress.as_of}"
     title = f"Progress report: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}"
-    with lock(services, key, LOCK_SECONDS):
+    with lock(services, key):
         uploaded = [
             _upload_once(services, key, channel, thread_ts, f"{stem}.pdf",
                          lambda: report_pdf(progress, lines, at_risk, names, burn_up_png(progress)), title + " (PDF)"),

@@ -2,7 +2,14 @@
 
 Exactly once: a Redis lock per delivery key keeps two workers apart, the
 Delivery table is checked before sending and written right after, and the
-clock never queues a key that is already sent or still pending.
+clock never queues a key that is already sent or still pending (a job waiting
+out Slack's 429 is pending: it runs again, under the same id, on RQ's
+scheduler; see jobs.slack_job).
+
+A direct message goes only to someone still in the workspace: Slack accepts a
+post to a deactivated person's DM without complaint, so `users.info` is asked
+first (its answer kept for PERSON_SECONDS); for someone gone, the message goes
+to the team channel instead.
 """
 from datetime import datetime
 
@@ -10,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.views import reminders as reminder_messages
-from jobs import lock, worker_services
+from jobs import lock, post_message, slack_job, worker_services
 from models.conversations import get_conversation
 from models.reminders import (
     Kind,
@@ -26,22 +33,44 @@ from models.tables import Reminder
 # Slack's answers when a person can no longer be messaged (left the workspace).
 UNREACHABLE = {"user_not_found", "user_disabled", "account_inactive", "channel_not_found", "cannot_dm_bot",
                "user_not_visible"}
-LOCK_SECONDS = 300
+# How long Slack's word on whether a person is still in the workspace is trusted.
+PERSON_SECONDS = 3600
+
+
+def has_left(services: Services, user: str) -> bool:
+    """Whether Slack says `user` has left the workspace (users.info: `deleted`), kept for PERSON_SECONDS.
+    An id Slack does not know is left to the post itself, whose error then sends the fallback."""
+    key = f"scbot:person:{user}"
+    known = services.redis.get(key)
+    if known is not None:
+        return known == b"left"
+    try:
+        left = bool(services.client.users_info(user=user)["user"].get("deleted"))
+    except SlackApiError as error:
+        if error.response.get("error") not in UNREACHABLE:
+            raise
+        return False
+    services.redis.set(key, "left" if left else "here", ex=PERSON_SECONDS)
+    return left
 
 
 def _deliver(services: Services, key: str, channel: str, body: dict, fallback=None, on_sent=None) -> str:
-    """Send `body` to `channel` once for `key`; `fallback()` gives (channel, body) if the person is gone."""
-    with lock(services, f"delivery:{key}", LOCK_SECONDS):
+    """Send `body` to `channel` once for `key`. With `fallback`, `channel` is a person: if they have left
+    the workspace, `fallback()` gives the (channel, body) to send instead."""
+    with lock(services, f"delivery:{key}"):
         with services.session() as session:
             if was_sent(session, key):
                 return "already sent"
+        if fallback is not None and has_left(services, channel):
+            (channel, body), fallback = fallback(), None
         try:
-            reply = services.client.chat_postMessage(channel=channel, **body)
+            reply = post_message(services, channel, **body)
         except SlackApiError as error:
+            # A 429 (jobs.slack_job runs the job again after it) and other faults fail the job; RQ retries it.
             if fallback is None or error.response.get("error") not in UNREACHABLE:
-                raise  # passing faults (429s beyond the client's own waits, 5xx) fail the job; RQ retries it
+                raise
             channel, body = fallback()
-            reply = services.client.chat_postMessage(channel=channel, **body)
+            reply = post_message(services, channel, **body)
         with services.session() as session:
             record_sent(session, key, reply["channel"], reply["ts"])
             if on_sent is not None:
@@ -49,6 +78,7 @@ def _deliver(services: Services, key: str, channel: str, body: dict, fallback=No
         return f"sent to {reply['channel']}"
 
 
+@slack_job
 def send_digest(slot: str) -> str:
     services = worker_services()
     as_of = datetime.fromisoformat(slot)
@@ -58,6 +88,7 @@ def send_digest(slot: str) -> str:
     return _deliver(services, f"digest:{slot}", settings.digest_channel, body)
 
 
+@slack_job
 def send_countdown(days: int, slot: str) -> str:
     services = worker_services()
     with services.session() as session:
@@ -68,6 +99,7 @@ def send_countdown(days: int, slot: str) -> str:
     return _deliver(services, f"countdown:{settings.target_date}:{days}", settings.digest_channel, body)
 
 
+@slack_job
 def send_nudge(user: str, slot: str) -> str:
     services = worker_services()
     instant = datetime.fromisoformat(slot)
@@ -84,6 +116,7 @@ def send_nudge(user: str, slot: str) -> str:
     return _deliver(services, f"nudge:{user}:{instant.date()}", user, body, fallback=to_channel)
 
 
+@slack_job
 def send_reminder(reminder_id: int, due: str) -> str:
     services = worker_services()
     with services.session() as session:

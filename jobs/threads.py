@@ -4,15 +4,18 @@ One job, `sync_thread`, brings a thread level with the database: it posts the
 card if it is missing, then every log entry not yet posted, oldest first, then
 refreshes the card. Each post is recorded as soon as it is made, and a Redis
 lock keeps two workers off the same thread, so a job run twice, or retried
-after a crash, posts nothing twice.
+after a crash, posts nothing twice. Posts keep to Slack's pace for the channel;
+a long catch-up makes way for other jobs now and then and carries on in a
+fresh run (jobs.slack_job).
 """
+import time
 import uuid
 
 from redis.exceptions import RedisError
 
 from bot.services import Services
 from bot.views import conversation as conversation_views
-from jobs import lock, worker_services
+from jobs import Later, lock, post_message, slack_job, worker_services
 from models.conversations import (
     get_conversation,
     record_card,
@@ -24,9 +27,10 @@ from models.conversations import (
 )
 from models.errors import ServiceDown
 
-LOCK_SECONDS = 120
 # How long a queued sync keeps later changes from queueing another (it is cleared when the sync starts).
 WAITING_SECONDS = 600
+# A run posting for longer than this makes way (well within bot.services.JOB_TIMEOUTS["slack"]).
+RUN_SECONDS = 15
 
 
 def _waiting(conversation_id: int) -> str:
@@ -58,10 +62,11 @@ def enqueue_pending(services: Services) -> int:
     return len(pending)
 
 
+@slack_job
 def sync_thread(conversation_id: int) -> dict:
     services = worker_services()
     services.redis.delete(_waiting(conversation_id))  # before reading: a change saved from now on queues anew
-    with lock(services, f"thread:{conversation_id}", LOCK_SECONDS):
+    with lock(services, f"thread:{conversation_id}"):
         return _sync(services, conversation_id)
 
 
@@ -75,8 +80,9 @@ def _sync(services: Services, conversation_id: int) -> dict:
         card = conversation_views.card_message(view_conversation(session, services.directory(), conversation))
         card_missing = not conversation.card_ts
     posted = 0
+    began = time.monotonic()
     if card_missing:
-        reply = client.chat_postMessage(channel=channel, **card)
+        reply = post_message(services, channel, **card)
         with services.session() as session:
             record_card(session, conversation_id, reply["channel"], reply["ts"])
         link = client.chat_getPermalink(channel=reply["channel"], message_ts=reply["ts"])
@@ -86,8 +92,10 @@ def _sync(services: Services, conversation_id: int) -> dict:
         conversation = get_conversation(session, conversation_id)
         entries = unposted_entries(session, conversation_id)
     for entry in entries:
-        reply = client.chat_postMessage(channel=conversation.channel_id, thread_ts=conversation.card_ts,
-                                        **conversation_views.log_entry_message(entry))
+        if time.monotonic() - began > RUN_SECONDS:
+            raise Later(1, f"conversation {conversation_id} has more to post")
+        reply = post_message(services, conversation.channel_id, thread_ts=conversation.card_ts,
+                             **conversation_views.log_entry_message(entry))
         with services.session() as session:
             record_entry_posted(session, entry.id, reply["ts"])
         posted += 1

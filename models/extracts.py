@@ -1,7 +1,8 @@
 """Extract requests: what `/sc extract` and its form ask for, checked, and the request's life.
 
 A request is saved before it is queued and moves through
-waiting (saved while the queue was down) -> queued -> building -> done | failed;
+waiting (saved while the queue was down) -> queued -> building -> done | failed,
+with building -> retrying -> building while a passing fault or a lost worker is retried;
 Retry on a failed request queues it again as its next attempt.
 """
 import re
@@ -26,8 +27,8 @@ DEFAULT_YEARS = (2008, 2011)
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2030
 RECENT = 10
 # Each state a request moves through, as people read it.
-STATES = {"waiting": "waiting for the job queue", "queued": "queued", "building": "building", "done": "done",
-          "failed": "failed"}
+STATES = {"waiting": "waiting for the job queue", "queued": "queued", "building": "building",
+          "retrying": "retrying", "done": "done", "failed": "failed"}
 USAGE = ("Usage: `/sc extract <area | HMA | county | region> [topic ...] [from-to years] [as xlsx|pdf|csv|docx]`, "
          "for example `/sc extract Leicester prices as pdf`. Topics: " + ", ".join(TOPICS) + ".")
 

@@ -1,4 +1,5 @@
-"""The stand-in Slack with the tests' controls: faults on demand, departed users, a clean slate."""
+"""The stand-in Slack with the tests' controls: faults and slow answers on demand, departed users, a clean slate."""
+import threading
 from dataclasses import dataclass
 
 from bot.offline.standin import Refusal, SlackStandIn
@@ -14,7 +15,7 @@ class Fault:
 class StandInWithControls(SlackStandIn):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.departed: set[str] = set()  # users who have left the workspace
+        self._held: dict[str, threading.Event] = {}  # method -> released when the test says so
         self.cleared: list = []  # calls a test's reset() cleared, still to be checked after it
         self.answering = 0  # calls being answered now: the bot is waiting on "Slack"
         self._faults: list[Fault] = []
@@ -26,6 +27,19 @@ class StandInWithControls(SlackStandIn):
     def clear_faults(self) -> None:
         with self._changed:
             self._faults.clear()
+
+    def hold_next(self, method: str) -> threading.Event:
+        """Keep the next call to `method` unanswered until the returned event is set (or 5 minutes pass)."""
+        released = threading.Event()
+        with self._changed:
+            self._held[method] = released
+        return released
+
+    def hold(self, method: str, args: dict) -> None:
+        with self._changed:
+            released = self._held.pop(method, None)
+        if released is not None:
+            released.wait(300)
 
     def all_calls(self) -> list:
         """Every call recorded since the test began, those its resets cleared included, in order."""
@@ -40,6 +54,9 @@ class StandInWithControls(SlackStandIn):
             self.views.clear()
             self.files.clear()
             self._faults.clear()
+            for released in self._held.values():
+                released.set()
+            self._held.clear()
             self.departed.clear()
 
     def answer(self, method: str, args: dict) -> dict:
@@ -57,8 +74,3 @@ class StandInWithControls(SlackStandIn):
                 fault.times -= 1
                 return fault.refusal
         return None
-
-    def _post(self, args: dict, ephemeral: bool = False) -> dict:
-        if args.get("channel") in self.departed:  # as Slack answers a post to a deactivated user
-            return {"ok": False, "error": "user_disabled"}
-        return super()._post(args, ephemeral)

@@ -2,8 +2,9 @@
 
 It answers the methods the bot calls the way Slack does, keeps the messages
 and modals it was sent, and records every call (response URLs included). A
-subclass decides which calls Slack refuses (`refusal`): the tests script
-faults, a benchmark plays Slack's rate limits.
+subclass decides which calls Slack refuses (`refusal`) and which answers are
+slow in coming (`hold`): the tests script faults, a benchmark plays Slack's
+rate limits.
 """
 import itertools
 import json
@@ -37,6 +38,7 @@ class SlackStandIn:
         self.team_channel = team_channel
         self.members = members if members is not None else set()
         self.users = users or {}  # user id -> display name
+        self.departed: set[str] = set()  # users deactivated: Slack still takes posts to their DMs
         self.token_prefix = token_prefix
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], dict] = {}
@@ -110,6 +112,10 @@ class SlackStandIn:
     def refusal(self, method: str, args: dict) -> Refusal | None:
         """How Slack refuses this call, if it does; called with the stand-in's lock held. Never, here."""
         return None
+
+    def hold(self, method: str, args: dict) -> None:
+        """Called, without the lock, once the call is recorded and before it is answered: a slow Slack
+        would take its time here. Answers at once, here."""
 
     def _record(self, method: str, args: dict) -> None:
         with self._changed:
@@ -195,8 +201,9 @@ class SlackStandIn:
         user = args.get("user", "")
         if user not in self.users:
             return {"ok": False, "error": "user_not_found"}
+        # A deactivated account is still found, marked deleted (api.slack.com/methods/users.info).
         return {"ok": True, "user": {"id": user, "name": self.users[user],
-                                     "real_name": self.users[user], "deleted": False}}
+                                     "real_name": self.users[user], "deleted": user in self.departed}}
 
     # Slack's upload flow: ask for an upload URL, send the bytes there, then complete the upload.
     def _api_files_getUploadURLExternal(self, args):
@@ -269,13 +276,16 @@ class SlackStandIn:
 
             def _reply(self, status: int, body: dict | str, headers: dict | None = None):
                 data = (body if isinstance(body, str) else json.dumps(body)).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the caller gave up (a killed worker): Slack would not mind either
 
             def _args(self) -> dict:
                 url = urlparse(self.path)
@@ -314,6 +324,7 @@ class SlackStandIn:
                 with standin._changed:
                     refusal = standin.refusal(method, args)
                 standin._record(method, {**args, "_status": refusal.status if refusal else 200})
+                standin.hold(method, args)
                 if refusal is not None:
                     headers = {"Retry-After": str(refusal.retry_after)} if refusal.status == 429 else {}
                     self._reply(refusal.status, {"ok": False, "error": "ratelimited" if refusal.status == 429

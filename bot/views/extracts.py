@@ -7,7 +7,7 @@ from models.statistics import TOPICS
 from models.tables import ExtractRequest
 
 ICONS = {"waiting": ":hourglass:", "queued": ":hourglass_flowing_sand:", "building": ":gear:",
-         "done": ":white_check_mark:", "failed": ":x:"}
+         "retrying": ":repeat:", "done": ":white_check_mark:", "failed": ":x:"}
 
 
 def _state(request: ExtractRequest) -> str:
@@ -22,6 +22,8 @@ def status_message(request: ExtractRequest) -> dict:
         line += " The job queue (Redis) is not answering; it will be built as soon as the queue is back."
     elif request.state == "building" and request.attempt > 1:
         line += f" (attempt {request.attempt})"
+    elif request.state == "retrying":
+        line += f" The last try stopped ({blocks.escape(request.reason)}); it will be tried again shortly."
     elif request.state == "done":
         names = request.file_names.split(",") if request.file_names else []
         where = "in this thread" if request.thread_ts else "here"
