@@ -44,6 +44,7 @@ MAX_BODY = 1024 * 1024
 DRAIN_LIMIT = 8 * MAX_BODY
 # Slack's rule: a request signed more than five minutes from now is refused.
 FRESH_SECONDS = 5 * 60
+REDIS_PAUSE_SECONDS = 10
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 # A slash command, what Bolt needs of it to find its listener and the person.
@@ -226,21 +227,22 @@ class SeenRequests:
         self._redis: redis.Redis | None = None
         self._local: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._redis_down = False
+        self._redis_down_until = 0.0
 
     def first_time(self, timestamp: int, signature: str) -> bool:
         now = time.time()
         lasts = max(1, int(timestamp + FRESH_SECONDS - now) + 1)
         key = f"scbot:request:{timestamp}:{signature[3:]}"
-        try:
-            first = bool(self.redis.set(key, b"", nx=True, ex=lasts))
-        except (redis.RedisError, OSError, RuntimeError) as error:
-            if not self._redis_down:
-                log.warning("Redis is not answering (%s): replays are refused by this process alone", error)
-            self._redis_down = True
+        if now < self._redis_down_until:
             return self._first_here(key, now + lasts, now)
-        self._redis_down = False
-        return first
+        try:
+            return bool(self.redis.set(key, b"", nx=True, ex=lasts))
+        except (redis.RedisError, OSError, RuntimeError) as error:
+            log.warning("Redis is not answering (%s): replays are refused by this process alone for %d s",
+                        error, REDIS_PAUSE_SECONDS)
+            # Not asked again for a while, so that an unreachable Redis costs one request its timeout, not each.
+            self._redis_down_until = now + REDIS_PAUSE_SECONDS
+            return self._first_here(key, now + lasts, now)
 
     def _first_here(self, key: str, until: float, now: float) -> bool:
         with self._lock:
@@ -283,7 +285,8 @@ class OwnWorkspace:
                 self._asked = time.monotonic()
                 try:
                     self._identity = dict(self.client.auth_test().data)
-                    log.info("serving workspace %s, app %s", self.team_id, self.app_id or "(any: set SC_APP_ID)")
+                    log.info("serving workspace %s, app %s", self.team_id,
+                             self.app_id or "not named by Slack (SC_APP_ID would pin it)")
                 except (SlackApiError, OSError) as error:
                     log.warning("Slack did not say who the bot is (auth.test: %s); asking again on a request",
                                 getattr(error, "response", {}).get("error") if isinstance(error, SlackApiError)

@@ -322,7 +322,7 @@ def test_a_replay_is_refused_while_redis_is_down(server_with, tmp_path):
     assert send(bot.base_url, body, headers) == (200, b"")
     written = log.new()
     assert written.count("ignored a replayed request") == 1
-    assert "replays are refused by this process alone" in written
+    assert written.count("replays are refused by this process alone") == 1
 
 
 def test_slacks_retry_of_an_event_carries_a_new_signature_and_takes_effect_once(workspace, backend):
@@ -398,3 +398,32 @@ def test_healthz_names_an_sqlite_file_that_cannot_be_written(server_with, tmp_pa
             assert connection.execute(text("SELECT count(*) FROM area")).scalar() > 0
     finally:
         subprocess.run(["chattr", "-i", str(path)] if os.geteuid() == 0 else ["chmod", "644", str(path)])
+
+
+# --- Socket Mode --------------------------------------------------------------------------------------
+
+def test_socket_mode_serves_only_the_bots_own_workspace_and_app(slack, redis_server_url, tmp_path):
+    """Socket Mode skips the HTTP gate (Slack's own connection, opened with the app token), not the pinning."""
+    from slack_bolt.request import BoltRequest
+
+    from bot.app import create_app
+    from bot.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'socket.sqlite3'}"
+    upgrade(url)
+    settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_api_url=slack.api_url, database_url=url,
+                        redis_url=redis_server_url, sc_data_dir=tmp_path, sc_team_channel=TEAM_CHANNEL,
+                        sc_app_id=slack_payloads.APP_ID)
+    app = create_app(settings)
+    slack.reset()
+    command = dict(urllib.parse.parse_qsl(slack_payloads.slash_command(
+        "help", MEMBER, "member", TEAM_CHANNEL, slack.response_url(MEMBER))[0]))
+
+    def dispatch(**fields):
+        return app.dispatch(BoltRequest(body={**command, **fields}, mode="socket_mode"))
+
+    assert dispatch(team_id="T0OTHER").status == 401
+    assert dispatch(api_app_id="A0OTHER").status == 401
+    assert not slack.calls
+    own = dispatch()
+    assert own.status == 200 and "/sc log" in own.body
