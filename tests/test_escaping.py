@@ -98,12 +98,10 @@ def test_the_walker_lets_the_bots_own_markup_and_unformatted_fields_be():
 def test_hostile_text_reaches_every_surface_as_typed_and_no_mention_fires(workspace):
     ws = workspace
     ws.command("start Leicester")
-    ws.responses()
     ws.command(f"log Leicester {HOSTILE}")
-    ws.command(f"action Leicester {HOSTILE} due 2099-01-10")
-    ws.command(f"remind Leicester 2099-01-10 14:00 {HOSTILE}")
-    answers = ws.responses(4)
-    assert HOSTILE in shown(answers[2]["text"]) and HOSTILE in shown(answers[3]["text"])
+    answers = [ws.command(typed).message_text for typed in (f"action Leicester {HOSTILE} due 2099-01-10",
+                                                           f"remind Leicester 2099-01-10 14:00 {HOSTILE}")]
+    assert all(HOSTILE in shown(answer) for answer in answers)
     ws.run_jobs()
     [card] = ws.channel_messages()
     thread = [m for m in ws.slack.thread(TEAM_CHANNEL, card["ts"])]

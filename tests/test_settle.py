@@ -4,7 +4,6 @@ import time
 
 def test_settle_waits_out_a_slack_retry_the_bot_is_sleeping_through(workspace):
     workspace.command("start Leicester")
-    workspace.responses()
     # Slack refuses the form once, asking for 2 s: the lazy listener sleeps, then opens it.
     workspace.slack.fail_next("views.open", status=429, retry_after=2)
     began = time.monotonic()
