@@ -9,7 +9,7 @@ Over HTTP (`RequestGate`, in front of Bolt in the WSGI app), in this order:
 - an exact replay (same timestamp and signature) of a request taken in the last five minutes: 200, and
   nothing is done. Slack's own retries carry new signatures, so they pass (the event id then keeps an
   event from being taken twice: handlers/events.py).
-Only the reason and the size are logged, never the body.
+Each refusal is logged on one line with its reason; never the body.
 
 In Bolt itself, for HTTP, Socket Mode and the console alike (`OwnWorkspace`): a request for another
 workspace or app than the bot's own is refused (401) before authorization, and Bolt is told who the bot
@@ -71,21 +71,22 @@ class Refusal(Exception):
 class RequestGate:
     """WSGI middleware in front of Bolt's SlackRequestHandler, for POST requests to Slack's path."""
 
-    def __init__(self, slack, settings: Settings, path: str = "/slack/events", seen: "SeenRequests | None" = None):
+    PATH = "/slack/events"  # Bolt's, as SlackRequestHandler serves it
+
+    def __init__(self, slack, settings: Settings):
         if not settings.slack_signing_secret:
             raise ValueError("SLACK_SIGNING_SECRET is not set: no request could be told from a forgery")
         self.slack = slack
-        self.path = path
         self.secret = settings.slack_signing_secret.encode()
-        self.seen = seen or SeenRequests(settings)
+        self.seen = SeenRequests(settings)
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") != self.path or environ.get("REQUEST_METHOD") != "POST":
+        if environ.get("PATH_INFO") != self.PATH or environ.get("REQUEST_METHOD") != "POST":
             return self.slack(environ, start_response)
         try:
             raw = _read_body(environ)
             timestamp, signature = self._verify(environ, raw)
-            text = bolt_text(raw, environ.get("CONTENT_TYPE", ""))
+            text = _bolt_text(raw, environ.get("CONTENT_TYPE", ""))
             if not self.seen.first_time(timestamp, signature):
                 log.info("ignored a replayed request from %s (timestamp %d)", environ.get("REMOTE_ADDR"), timestamp)
                 return _answer(start_response, 200, "")
@@ -119,7 +120,7 @@ def _read_body(environ) -> bytes:
     if declared and int(declared) > MAX_BODY:
         if int(declared) <= DRAIN_LIMIT:
             _read(stream, DRAIN_LIMIT, keep=False)
-        raise Refusal(413, f"declared body of {declared} bytes")
+        raise Refusal(413, f"declared body of {declared[:20]} bytes")
     body = _read(stream, MAX_BODY + 1)
     if len(body) > MAX_BODY:
         _read(stream, DRAIN_LIMIT, keep=False)
@@ -142,7 +143,7 @@ def _read(stream, limit: int, keep: bool = True) -> bytes:
     return b"".join(chunks)
 
 
-def bolt_text(raw: bytes, content_type: str) -> str:
+def _bolt_text(raw: bytes, content_type: str) -> str:
     """The body as Bolt should be handed it, once it is known to be what Slack sends; Refusal (400) if not."""
     try:
         text = raw.decode("utf-8")
