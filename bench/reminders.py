@@ -11,33 +11,17 @@ created on that server and dropped afterwards). It starts one conversation
 (Leicester) and N personal reminders for N different users (--users for fewer
 users, several reminders each), all due at the same minute (--at).
 
-Then it starts the workers (`scbot worker`, waiting on the queue) and runs the
-clock's tick for that minute as `scbot clock --run-at INSTANT`, and measures
-from the tick's launch until the last reminder is delivered: the stand-in has
-answered its chat.postMessage with ok and its Delivery row is written. It
+Then it starts the workers (`scbot worker`, as the Procfile runs it: each
+runs the `slack` queue on RQ's SimpleWorker and the `documents` queue on a
+forking Worker, with RQ's scheduler) and runs the clock's tick for that minute
+as `scbot clock --run-at INSTANT`, and measures from the tick's launch until
+the last reminder is delivered: the stand-in has answered its chat.postMessage
+with ok and its Delivery row is written. A 429 puts the job off for its
+Retry-After on RQ's scheduler (jobs.slack_job); no worker sleeps on it. It
 checks every reminder went exactly once (DMs per user and per reminder text,
 Delivery rows, reminders closed as sent, nothing failed or left scheduled),
 runs the tick again to show it queues nothing, and writes JSON to
 bench/results/. See bench/REMINDERS.md for the last recorded runs.
-
-`scbot worker --burst` (--worker-mode burst) exits once the queue is empty, and
-a burst worker runs no scheduler: a job that failed on 429s and waits for an RQ
-retry is left behind. So by default the workers run as in production (no
---burst, with RQ's scheduler) and the bench stops them once everything is in.
-
---worker picks the worker process: `scbot` is `scbot worker` itself; the
-others run the same function (bot.cli.worker) with one thing changed, for
-measuring a proposed change before anyone makes it (hidden --variant-worker):
-  preload   jobs.reminders imported before the fork, so a job's work horse
-            does not import it again
-  freeze    preload, and gc.freeze() before the worker starts forking, so the
-            horses' garbage collections leave the inherited objects (and their
-            copy-on-write pages) alone
-  simple    RQ's SimpleWorker instead of Worker: no fork per job; the job runs
-            in the worker process (jobs.reminders preloaded as well)
---no-client-wait (variants only) drops the Web client's RateLimitErrorRetryHandler:
-a 429 fails the job at once, RQ's retry (bot.services.POST_RETRY: 5 s, then
-30 s, ...) sends it, and the worker is not held asleep for Retry-After.
 
 Loopback only; every loop is bounded by --timeout.
 """
@@ -127,6 +111,21 @@ def cpu_seconds(pid: int, with_children: bool = False) -> float:
         return float("nan")
 
 
+def tree_cpu(processes: list[subprocess.Popen]) -> float:
+    """CPU seconds of `processes` and every process below them (each `scbot worker` runs one worker per queue)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = [], [p.pid for p in processes if p.poll() is None]
+    while frontier:
+        tree += frontier
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+    return sum(cpu_seconds(pid, with_children=True) for pid in tree)
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds spent by everything on the machine so far (user, nice, system, irq, softirq, steal)."""
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -159,7 +158,7 @@ class TokenBucket:
 
 
 def make_standin(limit: str, rate: float, burst: float, channel_rate: float, channel_burst: float,
-                 every: int, retry_after: int):
+                 every: int, retry_after: int, users: int):
     """The stand-in Slack with chat.postMessage limited as `limit` says:
 
     bucket  Slack's way (api.slack.com/apis/rate-limits): per channel about one message a second with
@@ -206,7 +205,9 @@ def make_standin(limit: str, rate: float, burst: float, channel_rate: float, cha
             self.served_429 += 1
             return Refusal(429, max(1, math.ceil(wait)))
 
-    return RateLimitedStandIn(team_channel=CHANNEL, members={LEAD}, users={LEAD: "lead"})
+    # Everyone the reminders are for is in the workspace: users.info finds them, not deleted.
+    people = {LEAD: "lead", **{user_id(i): f"user {i}" for i in range(users)}}
+    return RateLimitedStandIn(team_channel=CHANNEL, members={LEAD}, users=people)
 
 
 # --- the data --------------------------------------------------------------------------
@@ -251,55 +252,8 @@ def reminder_text(i: int) -> str:
 
 # --- the workers -------------------------------------------------------------------------
 
-def variant_worker(spec: str) -> None:
-    """`scbot worker` itself (bot.cli.worker) with one thing changed; run by the bench as a subprocess.
-
-    It calls the shipped function, so the variants follow it as it changes; only what `spec` names differs.
-    """
-    kind, *flags = spec.split(",")
-    if "no-client-wait" in flags:
-        from slack_sdk import WebClient
-        from slack_sdk.http_retry.builtin_handlers import (
-            ConnectionErrorRetryHandler,
-            ServerErrorRetryHandler,
-        )
-
-        import bot.services
-
-        def make_client(settings):  # bot.services.make_client without RateLimitErrorRetryHandler
-            return WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url, timeout=10,
-                             retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2),
-                                             ServerErrorRetryHandler(max_retry_count=2)])
-
-        bot.services.make_client = make_client
-    import rq
-
-    import jobs.reminders  # noqa: F401  (in the worker process before any fork, not in every work horse)
-    if kind == "simple":
-        rq.Worker = rq.SimpleWorker  # bot.cli.worker imports Worker from rq when called
-    if kind == "freeze":
-        import gc
-
-        real_work = rq.Worker.work
-
-        def work(self, *args, **kwargs):
-            gc.freeze()  # what is loaded by now stays out of the work horses' garbage collections
-            return real_work(self, *args, **kwargs)
-
-        rq.Worker.work = work
-    from bot import cli
-
-    cli.main(["worker", *(["--burst"] if "burst" in flags else [])])
-
-
 def start_workers(args, env: dict, stamp: str) -> list[subprocess.Popen]:
-    burst = args.worker_mode == "burst"
-    if args.worker == "scbot":
-        command = [*scbot_command(), "worker", *(["--burst"] if burst else [])]
-    else:
-        spec = ",".join([args.worker, *(["no-client-wait"] if args.no_client_wait else []),
-                         *(["burst"] if burst else [])])
-        command = [sys.executable, str(Path(__file__).resolve()), "--variant-worker", spec]
+    command = [*scbot_command(), "worker"]
     started = []
     for i in range(args.workers):
         with open(RESULTS / f"{stamp}-reminders-worker{i}.log", "w") as log:
@@ -311,7 +265,7 @@ def start_workers(args, env: dict, stamp: str) -> list[subprocess.Popen]:
 def stop_workers(workers: list[subprocess.Popen]) -> None:
     for worker in workers:
         if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)  # RQ's warm shutdown: finish the job in hand, then exit
+            worker.send_signal(signal.SIGTERM)  # passed on to both queues' workers: RQ's warm shutdown
     for worker in workers:
         try:
             worker.wait(30)
@@ -384,13 +338,12 @@ def wait_for_delivery(standin, engine, redis_conn, count: int, workers, timeout:
             reached_at, why = now, "all delivered"
             break
         alive = [w for w in workers if w.poll() is None]
-        # Nothing left that will run: burst workers gone (an RQ retry waits for a scheduler that is not
-        # running), or running workers with nothing queued, running or scheduled.
+        # Nothing left that will run: the workers gone, or nothing queued, running or scheduled.
         stuck = (not alive and bool(workers)) or (not waiting and not started and not scheduled)
         if stuck:
             stalled_since = stalled_since or now
             if now - stalled_since > 5:
-                why = ("the burst workers exited" if not alive else "nothing queued, running or scheduled") + \
+                why = ("the workers exited" if not alive else "nothing queued, running or scheduled") + \
                       f" ({waiting} queued, {scheduled} scheduled for an RQ retry)"
                 break
         else:
@@ -512,22 +465,9 @@ def main() -> None:
     parser.add_argument("--channel-burst", type=float, default=2.0, help="bucket: burst per channel (default 2)")
     parser.add_argument("--every", type=int, default=20, help="every: answer every Nth call 429 (default 20)")
     parser.add_argument("--retry-after", type=int, default=1, help="every: the Retry-After in seconds (default 1)")
-    parser.add_argument("--worker", choices=["scbot", "preload", "freeze", "simple"], default="scbot",
-                        help="scbot: `scbot worker` itself (default); preload, freeze, simple: variants (see above)")
-    parser.add_argument("--no-client-wait", action="store_true",
-                        help="variants only: no RateLimitErrorRetryHandler; a 429 fails the job for RQ to retry")
-    parser.add_argument("--worker-mode", choices=["run", "burst"], default="run",
-                        help="run: workers as in production, stopped by the bench once all is delivered "
-                             "(default); burst: `--burst`, started after the tick, exiting when the queue is empty")
     parser.add_argument("--timeout", type=float, default=600, help="give up after this long (default 600 s)")
     parser.add_argument("--label", default="", help="a note kept in the results file")
-    parser.add_argument("--variant-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.variant_worker:
-        variant_worker(args.variant_worker)
-        return
-    if args.no_client_wait and args.worker == "scbot":
-        parser.error("--no-client-wait needs --worker preload or simple (scbot worker is measured as shipped)")
     args.users = args.users or args.reminders
 
     import redis
@@ -545,9 +485,9 @@ def main() -> None:
     clock.configure("Europe/London")
     at = clock.parse_instant(args.at)
     standin = make_standin(args.limit, args.rate, args.burst, args.channel_rate, args.channel_burst, args.every,
-                           args.retry_after)
+                           args.retry_after, args.users)
     result: dict = {"when": stamp, "label": args.label, "machine": machine(PACKAGES), "tree": source_tree(), "settings": {
-        k: v for k, v in vars(args).items() if k not in ("variant_worker",)}}
+        k: v for k, v in vars(args).items()}}
     result["settings"]["database"] = "postgresql" if args.database_url else "sqlite"
     result["settings"]["database_url"] = re.sub(r"//[^@/]*@", "//***@", args.database_url)
     started = time.monotonic()
@@ -573,31 +513,28 @@ def main() -> None:
         workers: list[subprocess.Popen] = []
         cpu_children_before = children_cpu()
         try:
-            if args.worker_mode == "run":
-                workers = start_workers(args, env, stamp)
-                from rq import Worker
-                wait_until(lambda: len(Worker.all(connection=redis_conn)) >= args.workers or
-                           any(w.poll() is not None for w in workers), 60, 0.1, "the workers to start")
-                if any(w.poll() is not None for w in workers):
-                    raise RuntimeError("a worker exited at start; see its log in bench/results/")
-                # At start each worker queues a catch-up of conversation cards not yet in Slack (Leicester's):
-                # let that finish first, so the tick has the workers to itself.
-                wait_until(lambda: idle(redis_conn), 60, 0.1, "the workers' start-up catch-up")
-                time.sleep(1)
+            workers = start_workers(args, env, stamp)
+            from rq import Queue, Worker
+            slack_queue = Queue("slack", connection=redis_conn)
+            wait_until(lambda: len(Worker.all(queue=slack_queue)) >= args.workers or
+                       any(w.poll() is not None for w in workers), 60, 0.1, "the workers to start")
+            if any(w.poll() is not None for w in workers):
+                raise RuntimeError("a worker exited at start; see its log in bench/results/")
+            # At start each worker queues a catch-up of conversation cards not yet in Slack (Leicester's):
+            # let that finish first, so the tick has the workers to itself.
+            wait_until(lambda: idle(redis_conn), 60, 0.1, "the workers' start-up catch-up")
+            time.sleep(1)
             cpu_self_before = self_cpu()
-            workers_cpu_before = {w.pid: cpu_seconds(w.pid, with_children=True) for w in workers}
+            workers_cpu_before = tree_cpu(workers)
             clock_cpu_before = children_cpu()
             machine_before = machine_busy_seconds()
             redis_cpu_before = cpu_seconds(redis_process.pid) if redis_process else float("nan")
             t0_wall = datetime.now(UTC)
             t0 = time.monotonic()
-            print(f"{args.workers} workers ({args.worker}, {args.worker_mode}) waiting; "
-                  f"scbot clock --run-at {args.at} ...", flush=True)
+            print(f"{args.workers} `scbot worker`s waiting; scbot clock --run-at {args.at} ...", flush=True)
             clock_out, clock_s = run_clock(env, args.at)
             tick_done = time.monotonic()
             clock_cpu = children_cpu() - clock_cpu_before
-            if args.worker_mode == "burst":
-                workers = start_workers(args, env, stamp)
             print(f"   tick: {clock_out.splitlines()[0]} (the command took {clock_s:.2f} s)", flush=True)
             waited = wait_for_delivery(standin, engine, redis_conn, args.reminders, workers, args.timeout)
             # Let anything still running finish, so a late duplicate would be seen, then stop the workers.
@@ -605,14 +542,13 @@ def main() -> None:
                 wait_until(lambda: idle(redis_conn), 30, 0.1, "idle workers")
             run_wall = time.monotonic() - t0
             machine_busy = machine_busy_seconds() - machine_before
-            workers_cpu = sum(cpu_seconds(w.pid, with_children=True) - workers_cpu_before.get(w.pid, 0.0)
-                              for w in workers if w.poll() is None)
+            workers_cpu = tree_cpu(workers) - workers_cpu_before
             time.sleep(2)
             stop_workers(workers)
             cpu = {"machine_busy_during_run": round(machine_busy, 1), "run_wall_s": round(run_wall, 1),
                    "cores": len(os.sched_getaffinity(0)), "clock_tick": round(clock_cpu, 2),
-                   # burst workers have exited by now: their CPU is in workers_and_horses_and_clock only
-                   "workers_during_run": round(workers_cpu, 2) if args.worker_mode == "run" else None,"workers_and_horses_and_clock": round(children_cpu() - cpu_children_before, 2),
+                   "workers_during_run": round(workers_cpu, 2),
+                   "workers_and_horses_and_clock": round(children_cpu() - cpu_children_before, 2),
                    "bench_process_standin": round(self_cpu() - cpu_self_before, 2),
                    "redis_server": round(cpu_seconds(redis_process.pid) - redis_cpu_before, 2) if redis_process else None}
         finally:
@@ -698,8 +634,7 @@ def describe_limit(args) -> str:
 
 def print_summary(result: dict, args) -> None:
     t, c, rq_stats, cpu = result["timing"], result["checks"], result["rq"], result["cpu_s"]
-    print(f"\n{args.reminders:,} reminders, {args.workers} workers ({args.worker}"
-          f"{', no client wait' if args.no_client_wait else ''}, {args.worker_mode}), "
+    print(f"\n{args.reminders:,} reminders, {args.workers} `scbot worker`s, "
           f"{result['settings']['database']}, 429s: {describe_limit(args)}\n")
     if t["all_delivered"]:
         print(f"  all delivered {t['total_s']:.1f} s after the tick's launch "

@@ -44,11 +44,11 @@ if wait > max_wait then return -wait end
 redis.call('SET', KEYS[1], tat + interval, 'PX', tat + interval - now + 1000)
 return wait
 """
-# Slack said the channel must wait: no turn for anyone before then.
+# Slack said the channel must wait ARGV[1] ms: no turn for anyone before then, burst or not.
 _HOLD = """
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local until_ms = now + tonumber(ARGV[1])
+local until_ms = now + tonumber(ARGV[1]) + tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if until_ms > tat then redis.call('SET', KEYS[1], until_ms, 'PX', until_ms - now + 1000) end
 """
@@ -117,8 +117,8 @@ def post_message(services: Services, channel: str, **body) -> dict:
     """chat.postMessage at Slack's pace for `channel`: waits for a turn due within PACE_WAIT_SECONDS,
     raises Later when it is further off; a 429 holds the channel back for every worker."""
     key = f"scbot:pace:{channel}"
-    wait_ms = services.redis.eval(_TURN, 1, key, int(PACE_SECONDS * 1000), int((PACE_BURST - 1) * PACE_SECONDS * 1000),
-                                  int(PACE_WAIT_SECONDS * 1000))
+    allowance_ms = int((PACE_BURST - 1) * PACE_SECONDS * 1000)
+    wait_ms = services.redis.eval(_TURN, 1, key, int(PACE_SECONDS * 1000), allowance_ms, int(PACE_WAIT_SECONDS * 1000))
     if wait_ms < 0:
         raise Later(math.ceil(-wait_ms / 1000), f"{channel} has had its messages for now")
     if wait_ms:
@@ -127,7 +127,7 @@ def post_message(services: Services, channel: str, **body) -> dict:
         return services.client.chat_postMessage(channel=channel, **body)
     except SlackApiError as error:
         if error.response.status_code == 429:
-            services.redis.eval(_HOLD, 1, key, int(retry_after(error) * 1000))
+            services.redis.eval(_HOLD, 1, key, retry_after(error) * 1000, allowance_ms)
         raise
 
 
