@@ -9,6 +9,7 @@ import functools
 import math
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -122,7 +123,7 @@ def post_message(services: Services, channel: str, **body) -> dict:
     if wait_ms < 0:
         raise Later(math.ceil(-wait_ms / 1000), f"{channel} has had its messages for now")
     if wait_ms:
-        threading.Event().wait(wait_ms / 1000)
+        time.sleep(wait_ms / 1000)  # under a second: the channel's next turn
     try:
         return services.client.chat_postMessage(channel=channel, **body)
     except SlackApiError as error:
