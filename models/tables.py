@@ -128,10 +128,11 @@ class BotSetting(SQLModel, table=True):
 
 
 # The stage history, and only it: the latest stage of each conversation as of a day is read
-# from here, so `/sc progress as of` costs as much for 200,000 log entries as for 2,000.
+# from here, so `/sc progress as of` costs as much for 200,000 log entries as for 2,000. It holds every
+# column that read needs, newest first, so no log entry's row is fetched (migration 0005).
 STAGE_HISTORY_INDEX = Index(
-    "ix_logentry_stage_history", LogEntry.conversation_id, LogEntry.created_at,
-    sqlite_where=text("stage_to <> ''"), postgresql_where=text("stage_to <> ''"),
+    "ix_logentry_stage_history", LogEntry.conversation_id, LogEntry.created_at.desc(), LogEntry.id.desc(),
+    LogEntry.stage_to, sqlite_where=text("stage_to <> ''"), postgresql_where=text("stage_to <> ''"),
 )
 
 
