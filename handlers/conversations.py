@@ -17,9 +17,9 @@ from models.commands import (
 from models.conversations import (
     Details,
     add_action,
-    add_log_entry,
     conversation_titles,
     get_conversation,
+    log_note,
     open_actions,
     require_conversation,
     set_stage,
@@ -114,10 +114,8 @@ def start_for(services: Services, group: AreaGroup, user: str) -> str:
 
 def log(services: Services, request: LogRequest, command: Command) -> str:
     with services.session() as session:
-        conversation = require_conversation(session, request.group)
-        add_log_entry(session, conversation, command.user, request.text)
-    return (f":memo: Logged for *{blocks.escape(conversation.title)}*."
-            + thread_note(services, conversation.id))
+        conversation_id, title = log_note(session, request.group, command.user, request.text)
+    return f":memo: Logged for *{blocks.escape(title)}*." + thread_note(services, conversation_id)
 
 
 def stage(services: Services, request: StageRequest, command: Command) -> str:

@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -139,6 +139,32 @@ def add_log_entry(session: Session, conversation: Conversation, author: str, tex
         conversation_id=conversation.id, author_user_id=author, created_at=clock.now(),
         kind="note", text=text,
     ))
+
+
+# `log_note`'s two statements, built once (SQLAlchemy caches their compiled form) and run on the
+# session's connection, without the ORM's unit of work.
+_TOUCH = (update(Conversation.__table__)
+          .where(Conversation.__table__.c.id == select(ConversationArea.__table__.c.conversation_id)
+                 .where(ConversationArea.__table__.c.area_code.in_(bindparam("codes", expanding=True)))
+                 .order_by(ConversationArea.__table__.c.conversation_id).limit(1).scalar_subquery())
+          .values(last_activity_at=bindparam("touched_at"))
+          .returning(Conversation.__table__.c.id, Conversation.__table__.c.title))
+_NOTE = insert(LogEntry.__table__)
+
+
+def log_note(session: Session, group: AreaGroup, author: str, text: str) -> tuple[int, str]:
+    """`add_log_entry` for the conversation covering `group`, as two plain statements, for the busiest write
+    there is (a `/sc log`, in its acknowledgement): the conversation's (id, title)."""
+    text = check_text("log entry", text, LOG_TEXT_MAX)
+    now = clock.now()
+    connection = session.connection()
+    found = connection.execute(_TOUCH, {"codes": list(group.codes), "touched_at": now}).first()
+    if found is None:
+        raise NoConversation(group)
+    connection.execute(_NOTE, {"conversation_id": found.id, "author_user_id": author, "created_at": now,
+                               "kind": "note", "text": text, "stage_from": "", "stage_to": "", "owner_user_id": "",
+                               "due_on": None, "slack_ts": ""})
+    return found.id, found.title
 
 
 def set_stage(session: Session, conversation: Conversation, stage: str, author: str) -> LogEntry:
