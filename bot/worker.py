@@ -85,7 +85,9 @@ def work(queue: str, burst: bool) -> None:
         # Imported here, once, so each job's forked process starts with WeasyPrint and matplotlib loaded.
         import jobs.extracts
         import jobs.progress  # noqa: F401
+        from bot.documents.warm import warm
 
+        warm()  # fonts, templates and a first layout done once, here, not in every job's process
         # Each job runs in a forked process: it must open database connections of its own, not share ours.
         services.engine.dispose()
         worker = Worker([queue], job_monitoring_interval=JOB_MONITORING_SECONDS,
