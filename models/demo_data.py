@@ -123,6 +123,9 @@ def build_national(engine: Engine, log_entries: int = 200_000, begun_share: floa
             for table in ("conversation", "logentry", "actionitem"):
                 connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                         f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
+    # Fresh statistics, so the first queries after a bulk load are planned for the rows now there.
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     return DemoSummary(len(codes), len(conversations), len(entries), len(actions))
 
 
