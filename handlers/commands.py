@@ -25,6 +25,7 @@ from handlers.permissions import Who, check, only
 from handlers.replies import ephemeral
 from models.commands import Command, check_command_length, split_command
 from models.errors import InputError, ServiceDown
+from models.slack_text import read_sent_text
 
 
 def _as_given(services: Services, command: Command) -> Command:
@@ -80,8 +81,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 
 
 def read_command(body: dict) -> Command:
-    """The command as typed; a text longer than any command can be is refused before it is read further."""
-    text = body.get("text", "")
+    """The command as the person typed it (Slack's escaping undone, once, here); a text longer than any
+    command can be is refused before it is read further."""
+    text = read_sent_text(body.get("text", ""))
     check_command_length(text)
     name, args = split_command(text)
     return Command(name, args, body.get("user_id", ""), body.get("channel_id", ""), body.get("trigger_id", ""))

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 import uuid
 from urllib.parse import urlencode
@@ -29,13 +30,24 @@ def trigger_id() -> str:
     return f"{next(_sequence)}.{int(time.time())}.standin"
 
 
+# What Slack writes as markup in a command's text: a person or a channel picked from its menus.
+_PICKED = re.compile(r"(<(?:@[UW]|#[CG])[A-Z0-9]+(?:\|[^<>]*)?>)")
+
+
+def as_slack_sends(typed: str) -> str:
+    """A command's text as Slack sends it: `&`, `<` and `>` typed become `&amp;`, `&lt;` and `&gt;`; people
+    and channels picked from the menus (written here as `<@U123|name>`, `<#C123|name>`) stay markup."""
+    return "".join(part if odd else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                   for odd, part in ((i % 2 == 1, p) for i, p in enumerate(_PICKED.split(typed))))
+
+
 def slash_command(text: str, user_id: str, user_name: str, channel_id: str, response_url: str,
                   command: str = "/sc") -> tuple[str, str]:
-    """(body, content type) of a slash command invocation."""
+    """(body, content type) of a slash command invocation; `text` as the person typed it."""
     form = {
         "token": "verification-token-unused", "team_id": TEAM["id"], "team_domain": TEAM["domain"],
         "channel_id": channel_id, "channel_name": "single-conversations", "user_id": user_id,
-        "user_name": user_name, "command": command, "text": text, "api_app_id": APP_ID,
+        "user_name": user_name, "command": command, "text": as_slack_sends(text), "api_app_id": APP_ID,
         "is_enterprise_install": "false", "response_url": response_url, "trigger_id": trigger_id(),
     }
     return urlencode(form), "application/x-www-form-urlencoded"

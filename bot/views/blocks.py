@@ -14,15 +14,15 @@ MAX_BLOCKS = 50  # Slack's limit for one message
 MAX_OPTIONS = 100  # Slack's limit for one select menu
 
 
-# A person picked from Slack's @ menu arrives as <@U123|name>: a mention they meant to make.
-_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+# A person or channel picked from Slack's menus arrives as <@U123|name> or <#C123|name>: meant as such.
+_PICKED = re.compile(r"<(@[UW][A-Z0-9]+|#[CG][A-Z0-9]+)(?:\|[^<>]*)?>")
 
 
 def escape(text: str) -> str:
-    """Text safe to show in mrkdwn: every &, < and > escaped except in @-menu mentions."""
-    parts = _USER_MENTION.split(text)
-    # split() alternates text and the captured user ids.
-    return "".join(f"<@{part}>" if odd else
+    """Text safe to show in mrkdwn: every &, < and > escaped except in people and channels picked from menus."""
+    parts = _PICKED.split(text)
+    # split() alternates text and the captured ids.
+    return "".join(f"<{part}>" if odd else
                    part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                    for odd, part in ((i % 2 == 1, p) for i, p in enumerate(parts)))
 
