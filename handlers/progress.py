@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services import Services
 from bot.views import blocks
 from bot.views.progress import progress_message
+from jobs import refused_there
 from jobs.progress import enqueue_chart, enqueue_report
 from models import clock
 from models.commands import Command
@@ -52,6 +53,8 @@ def post_report(services: Services, request: ProgressRequest, command: Command) 
             f"{'' if request.today else ' as of ' + blocks.day(request.as_of)}. "
             "The PDF and the spreadsheet will follow in this thread."))
     except SlackApiError as error:
-        raise InputError(f"I couldn't post in this channel ({error.response.get('error')}). "
-                         "Invite me with `/invite @scbot`, or ask in the team channel.") from None
-    enqueue_report(services, request, posted["channel"], posted["ts"])
+        why = refused_there(error)
+        if why is None:
+            raise  # a fault that passes: answered as one
+        raise InputError(f"I couldn't start the report's thread here: {why}. Or ask in the team channel.") from None
+    enqueue_report(services, request, posted["channel"], posted["ts"], command.user)

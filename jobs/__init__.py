@@ -6,6 +6,7 @@ Slack's pace: when Slack answers 429, or a channel has had its messages for now,
 again after the wait by RQ's scheduler (its `Repeat`) instead of holding a worker asleep.
 """
 import functools
+import logging
 import math
 import re
 import threading
@@ -20,8 +21,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import Services, make_client
 from bot.settings import get_settings
+from bot.views.blocks import message
 from models import clock
 
+log = logging.getLogger(__name__)
 # A dead holder's lock lapses after this; its holder renews it three times as often.
 LOCK_SECONDS = 10
 # Slack takes about one message a second per channel, with short bursts.
@@ -130,6 +133,36 @@ def post_message(services: Services, channel: str, **body) -> dict:
         if error.response.status_code == 429:
             services.redis.eval(_HOLD, 1, key, retry_after(error) * 1000, allowance_ms)
         raise
+
+
+# Slack refusing a post, update or upload because of where it goes: no retry can help until someone acts,
+# so the job does not fail for RQ to retry it; the person who asked is told, in these words, what to do.
+_REFUSED_THERE = {
+    "not_in_channel": "I'm not in that channel: invite me there with `/invite @scbot`",
+    "channel_not_found": "I can't see that channel (a private one I'm not in?): invite me there with `/invite @scbot`",
+    "is_archived": "that channel is archived",
+    "no_permission": "I'm not allowed to post there",
+    "restricted_action": "only some people may post there and I'm not one of them (a workspace admin can change that)",
+}
+
+
+def refused_there(error: BaseException) -> str | None:
+    """Why Slack refused a call because of where it goes, and what to do, in words; None for any other
+    fault (429, 5xx, the network: faults that pass, left to the retries)."""
+    if isinstance(error, SlackApiError):
+        return _REFUSED_THERE.get(error.response.get("error"))
+    return None
+
+
+def tell(services: Services, user: str, said: str) -> None:
+    """A word to `user` in their direct messages with the bot, about a job's outcome. A 429 is raised for
+    the job to wait; any other failure is logged, for it must not undo what the job did."""
+    try:
+        services.client.chat_postMessage(channel=user, **message(said))
+    except SlackApiError as error:
+        if error.response.status_code == 429:
+            raise
+        log.warning("could not tell %s: %s", user, error.response.get("error"))
 
 
 def retry_after(error: SlackApiError) -> int:

@@ -22,7 +22,15 @@ from slack_sdk.errors import SlackApiError
 from bot.documents.evidence_pack import documents
 from bot.services import Services
 from bot.views.extracts import files_comment, status_message
-from jobs import Busy, WorkHorseKilled, job_id, lock, worker_services
+from jobs import (
+    Busy,
+    WorkHorseKilled,
+    job_id,
+    lock,
+    refused_there,
+    tell,
+    worker_services,
+)
 from models.errors import ServiceDown
 from models.evidence import build_pack
 from models.extracts import (
@@ -71,16 +79,26 @@ def enqueue_waiting(services: Services) -> int:
 # --- the status message ------------------------------------------------------------------
 
 def show_status(services: Services, request_id: int) -> None:
-    """Post the request's status message, or update it where it already is."""
+    """Post the request's status message, or update it where it already is. Where Slack refuses the
+    conversation's channel (jobs.refused_there), the status, and so the files, go to the requester instead,
+    who is told why once."""
     with services.session() as session:
         request = get_request(session, request_id)
     body = status_message(request)
-    if request.status_ts:
-        services.client.chat_update(channel=request.status_channel, ts=request.status_ts, **body)
-        return
-    # A DM is posted to the user's id; Slack answers with the DM channel, where the files then go too.
-    reply = services.client.chat_postMessage(channel=request.channel_id or request.requested_by,
-                                             thread_ts=request.thread_ts or None, **body)
+    try:
+        if request.status_ts:
+            services.client.chat_update(channel=request.status_channel, ts=request.status_ts, **body)
+            return
+        # A DM is posted to the user's id; Slack answers with the DM channel, where the files then go too.
+        reply = services.client.chat_postMessage(channel=request.channel_id or request.requested_by,
+                                                 thread_ts=request.thread_ts or None, **body)
+    except SlackApiError as error:
+        why = refused_there(error)
+        if why is None or not request.channel_id:
+            raise
+        tell(services, request.requested_by,
+             f":warning: Extract #{request_id} couldn't go to <#{request.channel_id}>: {why}. It comes here instead.")
+        reply = services.client.chat_postMessage(channel=request.requested_by, **body)
     with services.session() as session:
         record_status_message(session, request_id, reply["channel"], reply["ts"])
 
@@ -137,11 +155,20 @@ def _build(services: Services, request_id: int) -> dict:
             return {"failed": True}
         with services.session() as session:
             request = get_request(session, request_id)
-        reply = services.client.files_upload_v2(
-            file_uploads=[{"content": f.content, "filename": f.filename, "title": f.title} for f in files],
-            channel=request.channel_id or request.status_channel, thread_ts=request.thread_ts or None,
-            initial_comment=files_comment(request),
-        )
+        # Where the status message is: the conversation's thread, or the requester's direct messages.
+        in_thread = request.status_channel == request.channel_id
+        try:
+            reply = services.client.files_upload_v2(
+                file_uploads=[{"content": f.content, "filename": f.filename, "title": f.title} for f in files],
+                channel=request.status_channel, thread_ts=(request.thread_ts if in_thread else "") or None,
+                initial_comment=files_comment(request),
+            )
+        except SlackApiError as error:
+            why = refused_there(error)
+            if why is None:
+                raise
+            _fail(services, request_id, f"Slack refused the files where they were to go: {why}.")
+            return {"failed": True}
         with services.session() as session:
             record_files(session, request_id, [f["id"] for f in reply["files"]], [f.filename for f in files])
     with services.session() as session:

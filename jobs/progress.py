@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.documents.charts import burn_up_png
 from bot.documents.progress_report import report_pdf, report_xlsx
 from bot.services import Services
-from jobs import job_id, lock, worker_services
+from jobs import job_id, lock, refused_there, tell, worker_services
 from models.progress import ProgressRequest, area_lines, measure, scope_of, stalled
 from models.uploads import record_upload, was_uploaded
 
@@ -23,9 +23,9 @@ def enqueue_chart(services: Services, request: ProgressRequest, channel: str, us
                      request.as_of.isoformat(), job_id=job_id(f"progress-chart-{trigger_id}"), queue="documents")
 
 
-def enqueue_report(services: Services, request: ProgressRequest, channel: str, thread_ts: str) -> None:
+def enqueue_report(services: Services, request: ProgressRequest, channel: str, thread_ts: str, user: str) -> None:
     services.enqueue(post_report, f"report:{channel}:{thread_ts}", channel, thread_ts, request.group_text,
-                     request.as_of.isoformat(), job_id=job_id(f"progress-report-{channel}-{thread_ts}"),
+                     request.as_of.isoformat(), user, job_id=job_id(f"progress-report-{channel}-{thread_ts}"),
                      queue="documents")
 
 
@@ -35,13 +35,13 @@ def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str) -
     if not channel:
         channel = services.client.conversations_open(users=user)["channel"]["id"]
     with lock(services, key):
-        uploaded = _upload_once(services, key, channel, "", f"burn-up-{progress.as_of}.png",
-                                lambda: burn_up_png(progress),
-                                f"Burn-up chart: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}")
+        uploaded = _upload_all(services, key, channel, "", user, "burn-up chart", [
+            (f"burn-up-{progress.as_of}.png", lambda: burn_up_png(progress),
+             f"Burn-up chart: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}")])
     return {"uploaded": uploaded}
 
 
-def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: str) -> dict:
+def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: str, user: str = "") -> dict:
     services = worker_services()
     progress = _measure(services, group_text, as_of)
     with services.session() as session:
@@ -51,13 +51,12 @@ def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: 
     stem = f"progress-{progress.as_of}"
     title = f"Progress report: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}"
     with lock(services, key):
-        uploaded = [
-            _upload_once(services, key, channel, thread_ts, f"{stem}.pdf",
-                         lambda: report_pdf(progress, lines, at_risk, names, burn_up_png(progress)), title + " (PDF)"),
-            _upload_once(services, key, channel, thread_ts, f"{stem}.xlsx",
-                         lambda: report_xlsx(progress, lines, at_risk, names), title + " (spreadsheet)"),
-        ]
-    return {"uploaded": sum(uploaded)}
+        uploaded = _upload_all(services, key, channel, thread_ts, user, "progress report", [
+            (f"{stem}.pdf", lambda: report_pdf(progress, lines, at_risk, names, burn_up_png(progress)),
+             title + " (PDF)"),
+            (f"{stem}.xlsx", lambda: report_xlsx(progress, lines, at_risk, names), title + " (spreadsheet)"),
+        ])
+    return {"uploaded": uploaded}
 
 
 def _measure(services: Services, group_text: str, as_of: str):
@@ -65,6 +64,21 @@ def _measure(services: Services, group_text: str, as_of: str):
     with services.session() as session:
         return measure(session, directory, scope_of(directory, group_text), date.fromisoformat(as_of),
                        services.reminder_settings(session).target_date)
+
+
+def _upload_all(services: Services, key: str, channel: str, thread_ts: str, user: str, what: str,
+                files: list[tuple[str, Callable[[], bytes], str]]) -> int:
+    """Upload each (name, content, title) once; how many went up now. Where Slack refuses the channel
+    (jobs.refused_there), they go to `user`'s direct messages instead, the person told once why."""
+    try:
+        return sum(_upload_once(services, key, channel, thread_ts, *file) for file in files)
+    except SlackApiError as error:
+        why = refused_there(error)
+        if why is None or not user:
+            raise
+    direct = services.client.conversations_open(users=user)["channel"]["id"]
+    tell(services, user, f":warning: The {what} couldn't go to <#{channel}>: {why}. Here it is instead.")
+    return sum(_upload_once(services, key, direct, "", *file) for file in files)
 
 
 def _upload_once(services: Services, key: str, channel: str, thread_ts: str, name: str,

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.views import reminders as reminder_messages
-from jobs import lock, post_message, slack_job, worker_services
+from jobs import lock, post_message, refused_there, slack_job, tell, worker_services
 from models.conversations import get_conversation
 from models.reminders import (
     Kind,
@@ -64,18 +64,29 @@ def _deliver(services: Services, key: str, channel: str, body: dict, fallback=No
         if fallback is not None and has_left(services, channel):
             (channel, body), fallback = fallback(), None
         try:
-            reply = post_message(services, channel, **body)
+            try:
+                reply = post_message(services, channel, **body)
+            except SlackApiError as error:
+                # A 429 (jobs.slack_job runs the job again after it) and other faults fail the job; RQ retries it.
+                if fallback is None or error.response.get("error") not in UNREACHABLE:
+                    raise
+                channel, body = fallback()
+                reply = post_message(services, channel, **body)
         except SlackApiError as error:
-            # A 429 (jobs.slack_job runs the job again after it) and other faults fail the job; RQ retries it.
-            if fallback is None or error.response.get("error") not in UNREACHABLE:
+            why = refused_there(error)
+            if why is None:
                 raise
-            channel, body = fallback()
-            reply = post_message(services, channel, **body)
+            # No retry would deliver it: it is recorded as dealt with (no ts), and the managers, who choose
+            # the channel, are told once.
+            for manager in sorted(services.settings.managers):
+                tell(services, manager, f":warning: The {key.split(':')[0]} due now couldn't go to <#{channel}>: "
+                                        f"{why}. Choose another channel with `/sc settings`, or let me in there.")
+            reply = {"channel": channel, "ts": ""}
         with services.session() as session:
             record_sent(session, key, reply["channel"], reply["ts"])
             if on_sent is not None:
                 on_sent(session)
-        return f"sent to {reply['channel']}"
+        return f"sent to {reply['channel']}" if reply["ts"] else f"refused by {channel}"
 
 
 @slack_job

@@ -12,10 +12,20 @@ import time
 import uuid
 
 from redis.exceptions import RedisError
+from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.views import conversation as conversation_views
-from jobs import Later, lock, post_message, slack_job, worker_services
+from bot.views.blocks import escape
+from jobs import (
+    Later,
+    lock,
+    post_message,
+    refused_there,
+    slack_job,
+    tell,
+    worker_services,
+)
 from models.conversations import (
     get_conversation,
     record_card,
@@ -67,7 +77,27 @@ def sync_thread(conversation_id: int) -> dict:
     services = worker_services()
     services.redis.delete(_waiting(conversation_id))  # before reading: a change saved from now on queues anew
     with lock(services, f"thread:{conversation_id}"):
-        return _sync(services, conversation_id)
+        try:
+            return _sync(services, conversation_id)
+        except SlackApiError as error:
+            why = refused_there(error)
+            if why is None:
+                raise
+            return _tell_unposted(services, conversation_id, why)
+
+
+def _tell_unposted(services: Services, conversation_id: int, why: str) -> dict:
+    """Slack refused the thread's channel: each person whose change is saved but not posted hears why, once
+    per change (no retry would post it; the next change once Slack takes posts there brings the thread level)."""
+    with services.session() as session:
+        conversation = get_conversation(session, conversation_id)
+        authors = sorted({entry.author_user_id for entry in unposted_entries(session, conversation_id)})
+    channel = conversation.channel_id or services.settings.sc_team_channel
+    said = (f":warning: Your change to *{escape(conversation.title)}* is saved, but I couldn't "
+            f"post it in its thread in <#{channel}>: {why}. The next change once I can brings the thread up to date.")
+    for author in authors:
+        tell(services, author, said)
+    return {"refused": why, "told": authors}
 
 
 def _sync(services: Services, conversation_id: int) -> dict:
