@@ -1,4 +1,5 @@
 """Form submissions for conversations. A mistake is shown beside the field it concerns and nothing is saved."""
+import re
 from datetime import date
 
 from slack_bolt import Ack, App
@@ -19,35 +20,63 @@ from models.conversations import (
 )
 from models.errors import InputError
 from models.text import LOG_TEXT_MAX, check_text
-from models.values import whole_number
+from models.values import OUT_OF_DATE, whole_number
+
+# A person picked from Slack's user menu.
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 def form_values(view: dict) -> dict[str, dict]:
-    """{block_id: element state} from a submitted view (Slack sends `state: {}` for a form with no inputs)."""
-    values = (view.get("state") or {}).get("values") or {}
-    return {block_id: next(iter(elements.values()), {}) for block_id, elements in values.items()
-            if isinstance(elements, dict)}
+    """{block_id: element state} from a submitted view. Slack sends `state: {}` for a form with no inputs;
+    anything not shaped as Slack shapes it is left out, so the form says the field needs filling in."""
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(values, dict):
+        return {}
+    elements = {block_id: next(iter(block.values()), None) for block_id, block in values.items()
+                if isinstance(block, dict)}
+    return {block_id: element for block_id, element in elements.items() if isinstance(element, dict)}
+
+
+def _given(values: dict, block_id: str, key: str = "value") -> str:
+    """A field's text as the person gave it (Slack sends inputs as typed, not escaped), empty when not given;
+    refused beside the field when it is not text, as Slack never sends it."""
+    given = values.get(block_id, {}).get(key)
+    if given is not None and not isinstance(given, str):
+        raise InputError(OUT_OF_DATE, field=block_id)
+    return given or ""
+
+
+def _option(values: dict, block_id: str) -> str:
+    """The value of the option chosen in a select, empty when none."""
+    option = values.get(block_id, {}).get("selected_option")
+    if option is not None and not isinstance(option, dict):
+        raise InputError(OUT_OF_DATE, field=block_id)
+    return _given({block_id: option or {}}, block_id)
 
 
 def _details(values: dict) -> Details:
-    meeting = values.get("first_meeting", {}).get("selected_date")
-    lead = values.get("lead", {}).get("selected_user")
-    if not lead:
+    meeting = _given(values, "first_meeting", "selected_date")
+    lead = _given(values, "lead", "selected_user")
+    if not USER_ID.fullmatch(lead):
         raise InputError("Choose who leads the conversation.", field="lead")
     try:
         first_meeting = date.fromisoformat(meeting) if meeting else None
     except ValueError:
         raise InputError("Choose the date of the first meeting from the calendar.", field="first_meeting") from None
-    return Details(lead_user_id=lead, contacts=values.get("contacts", {}).get("value") or "",
-                   first_meeting_on=first_meeting, notes=values.get("notes", {}).get("value") or "").checked()
+    return Details(lead_user_id=lead, contacts=_given(values, "contacts"), first_meeting_on=first_meeting,
+                   notes=_given(values, "notes")).checked()
 
 
 def _chosen_areas(services: Services, state: dict) -> AreaGroup:
     """The start form's areas: chosen from the list, or typed where the list would be too long."""
     directory = services.directory()
     if "value" in state:
-        return directory.resolve(state["value"] or "")
-    return directory.chosen([option["value"] for option in state.get("selected_options") or []])
+        return directory.resolve(_given({"areas": state}, "areas"))
+    chosen = state.get("selected_options") or []
+    if not isinstance(chosen, list) or not all(isinstance(option, dict) for option in chosen):
+        raise InputError(OUT_OF_DATE, field="areas")
+    return directory.chosen([_given({"areas": option}, "areas") for option in chosen])
 
 
 def register(app: App, services: Services) -> None:
@@ -56,7 +85,8 @@ def register(app: App, services: Services) -> None:
         conversation's id. The form closes once the change is saved and its thread post queued; if the
         queue is away, the form says the thread will catch up."""
         def listener(ack: Ack, body: dict, view: dict) -> None:
-            conversation_id = save(form_values(view), view.get("private_metadata", ""), body["user"]["id"])
+            metadata = view.get("private_metadata")
+            conversation_id = save(form_values(view), metadata if isinstance(metadata, str) else "", body["user"]["id"])
             if queue_thread(services, conversation_id):
                 ack()
             else:
@@ -69,14 +99,16 @@ def register(app: App, services: Services) -> None:
             return start_conversation(session, services.directory(), group, _details(values), user).id
 
     def log(values: dict, metadata: str, user: str) -> int:
-        text = check_text("log entry", values.get("text", {}).get("value") or "", LOG_TEXT_MAX)
+        text = check_text("log entry", _given(values, "text"), LOG_TEXT_MAX)
         with services.session() as session:
             return add_log_entry(session, get_conversation(session, whole_number(metadata)), user, text).conversation_id
 
     def stage(values: dict, metadata: str, user: str) -> int:
-        chosen = (values.get("stage", {}).get("selected_option") or {}).get("value", "")
+        # "<id>:<stage shown>": a form left open while someone moved the stage on changes nothing.
+        conversation_id, _, shown = metadata.partition(":")
         with services.session() as session:
-            return set_stage(session, get_conversation(session, whole_number(metadata)), chosen, user).conversation_id
+            conversation = get_conversation(session, whole_number(conversation_id))
+            return set_stage(session, conversation, _option(values, "stage"), user, seen_at=shown).conversation_id
 
     def edit(values: dict, metadata: str, user: str) -> int:
         with services.session() as session:

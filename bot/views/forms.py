@@ -97,7 +97,7 @@ def stage_modal(conversation: Conversation) -> dict:
     return _modal(FormId.STAGE, "Set stage", [
         section(f"*{escape(conversation.title)}* is at *{STAGES[conversation.stage]}*."),
         _input("stage", "Stage", {"type": "static_select", "options": options, "initial_option": current}),
-    ], metadata=str(conversation.id))
+    ], metadata=f"{conversation.id}:{conversation.stage}")  # the stage shown: a stale form changes nothing
 
 
 def settings_modal(current) -> dict:
