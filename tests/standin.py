@@ -1,4 +1,5 @@
-"""The stand-in Slack with the tests' controls: faults and slow answers on demand, departed users, a clean slate."""
+"""The stand-in Slack with the tests' controls: faults and slow answers on demand, departed users, the
+channels the bot is in, a clean slate."""
 import threading
 from dataclasses import dataclass
 
@@ -12,9 +13,14 @@ class Fault:
     times: int
 
 
+# The channel the tests' managers choose for the digest; the bot is in it, as in the team channel.
+DIGEST_CHANNEL = "C0DIGEST"
+
+
 class StandInWithControls(SlackStandIn):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.joined.add(DIGEST_CHANNEL)
         self._held: dict[str, threading.Event] = {}  # method -> released when the test says so
         self.cleared: list = []  # calls a test's reset() cleared, still to be checked after it
         self.answering = 0  # calls being answered now: the bot is waiting on "Slack"
@@ -58,6 +64,7 @@ class StandInWithControls(SlackStandIn):
                 released.set()
             self._held.clear()
             self.departed.clear()
+            self.joined, self.private, self.archived = {self.team_channel, DIGEST_CHANNEL}, set(), set()
 
     def answer(self, method: str, args: dict) -> dict:
         with self._changed:

@@ -39,6 +39,11 @@ class SlackStandIn:
         self.members = members if members is not None else set()
         self.users = users or {}  # user id -> display name
         self.departed: set[str] = set()  # users deactivated: Slack still takes posts to their DMs
+        # Where the bot may post: the channels it is in. Its scopes (chat:write, not chat:write.public) let it
+        # post nowhere else: a public channel answers not_in_channel, a private one is not even seen.
+        self.joined: set[str] = {team_channel}
+        self.private: set[str] = set()
+        self.archived: set[str] = set()
         self.token_prefix = token_prefix
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], dict] = {}
@@ -138,6 +143,16 @@ class SlackStandIn:
         return {"ok": True, "url": "https://em-housing.slack.com/", "team": "EM Housing", "user": "scbot",
                 "team_id": "T0REGION", "user_id": BOT_USER, "bot_id": "B0SCBOT"}
 
+    def refused_there(self, channel: str) -> str | None:
+        """Slack's error for a post, update or upload in `channel` because of where it is, if any."""
+        if channel[:1] in ("D", "U", "W"):
+            return None  # the app's direct messages, deactivated people's included
+        if channel in self.archived:
+            return "is_archived"
+        if channel in self.joined:
+            return None
+        return "channel_not_found" if channel in self.private else "not_in_channel"
+
     def _post(self, args: dict, ephemeral: bool = False) -> dict:
         channel = args.get("channel")
         if not channel:
@@ -147,8 +162,9 @@ class SlackStandIn:
         if channel[0] in "UW":
             # Posting to a user id lands in the app's direct messages with them.
             channel = "D" + channel[1:]
-        if args.get("thread_ts") and (channel, args["thread_ts"]) not in self.messages:
-            return {"ok": False, "error": "thread_not_found"}
+        if refused := self.refused_there(channel):
+            return {"ok": False, "error": refused}
+        # A reply may go under any message in the channel, people's as well as the bot's.
         ts = self._next_ts()
         message = {"type": "message", "user": BOT_USER, "ts": ts, "text": args.get("text", ""),
                    "blocks": _json_arg(args.get("blocks")) or [], "thread_ts": args.get("thread_ts")}
@@ -166,6 +182,8 @@ class SlackStandIn:
 
     def _api_chat_update(self, args):
         key = (args.get("channel"), args.get("ts"))
+        if key[0] in self.archived:
+            return {"ok": False, "error": "is_archived"}
         with self._changed:
             if key not in self.messages:
                 return {"ok": False, "error": "message_not_found"}
@@ -224,6 +242,9 @@ class SlackStandIn:
 
     def _api_files_completeUploadExternal(self, args):
         uploads = _json_arg(args.get("files")) or []
+        shared_in = args.get("channel_id") or args.get("channels")
+        if shared_in and (refused := self.refused_there(shared_in)):
+            return {"ok": False, "error": refused}
         with self._changed:
             if not uploads or any(self.files.get(u.get("id"), {}).get("content") is None for u in uploads):
                 return {"ok": False, "error": "file_not_found"}
