@@ -1,5 +1,5 @@
 """An evidence pack's content: the figures for an area (or group of areas) by topic, beside its
-comparators, with commentary, notes on what does not exist, and the sources.
+comparators, with commentary, notes on what does not exist, and the credits of every figure.
 
 Everything here comes from the statistics store. HMA, county and group totals
 are sums of their areas' counts (rates are worked out from those sums);
@@ -9,6 +9,11 @@ England figures are the published ones where the store holds them.
 Northamptonshire: the seven districts were abolished in 2021 and several
 series exist only for the two successor unitaries. Such a figure is shown as
 the successor's, in a row of its own, and the pack says the district has none.
+
+Affordable housing supply publishes no row where an area delivered none of a
+tenure: its area rows add up exactly to England's total (checked against the
+national file for every year). So in a year England has a figure for a tenure,
+an area without a row delivered none, and the pack says "none recorded".
 """
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,12 +27,14 @@ from models.statistics import (
     INDICATORS,
     REGION_CODES,
     TOPICS,
+    Credit,
     Indicator,
+    credit,
     figures_for,
     period_key,
     sources,
 )
-from models.tables import Area, StatisticSource
+from models.tables import Area
 
 # What the commentary says about each indicator: its change, a comparison, a rank in the region.
 SAY = {
@@ -46,6 +53,9 @@ SAY = {
 # The chart drawn for each topic.
 CHARTS = {"stock": "vacancy_rate", "supply": "net_additional_dwellings", "prices": "median_house_price",
           "people": "population"}
+# Part of an area that lies in another HMA than the one the areas file gives it (its notes column): Ashfield's
+# Hucknall is in the Nottingham Core HMA. Totals are of whole districts, so each total touched says so.
+SPLIT_PARTS = {"E07000170": ("Hucknall", "Nottingham Core HMA")}
 
 
 @dataclass(frozen=True)
@@ -65,11 +75,17 @@ class Subject:
 class Row:
     """One line of a table: an area, a successor, a group total or a comparator."""
 
-    label: str
+    label: str  # as the table shows it
     role: str  # area, successor, total, hma, region, england
     code: str
     values: dict[str, float]
-    sources: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)  # the files the figures were loaded from
+    name: str = ""  # as a sentence names it: the label without "(total of …)", keeping every qualifier
+    none_recorded: set[str] = field(default_factory=set)  # periods with no published row, read as none
+    derived: bool = False  # worked out by the bot (a sum, or a rate of sums), not published
+
+    def __post_init__(self):
+        self.name = self.name or self.label
 
 
 @dataclass
@@ -77,6 +93,7 @@ class Table:
     indicator: Indicator
     periods: list[str]
     rows: list[Row]
+    credits: list[Credit] = field(default_factory=list)
 
     @property
     def sources(self) -> list[str]:
@@ -86,6 +103,15 @@ class Table:
     def label(self) -> str:
         note = f" ({self.indicator.period_note})" if self.indicator.period_note else ""
         return self.indicator.label + note
+
+
+def cell(row: Row, period: str, unit: str) -> str:
+    """A figure as the documents print it: "none recorded" where no row was published and the publisher's
+    totals show that means none; a dash where there is no figure."""
+    if period in row.none_recorded:
+        return commentary.NONE
+    value = row.values.get(period)
+    return "–" if value is None else commentary.number(value, unit)
 
 
 @dataclass
@@ -104,7 +130,7 @@ class Pack:
     first_year: int
     last_year: int
     sections: list[Section]
-    sources: list[StatisticSource]
+    credits: list[Credit]
     made_at: datetime
     hma: str = ""
     region: str = ""
@@ -113,11 +139,26 @@ class Pack:
     def title(self) -> str:
         return f"{self.subject.name}: housing evidence pack, {self.first_year} to {self.last_year}"
 
+    @property
+    def releases(self) -> str:
+        """The releases the figures are from, for the cover: 'releases published 29 June 2020 to 22 May 2025'."""
+        dated = sorted({c.released for c in self.credits}, key=_date_key)
+        if not dated:
+            return ""
+        return f"as published {dated[0]}" if len(dated) == 1 else f"releases published {dated[0]} to {dated[-1]}"
+
+
+def _date_key(text: str) -> tuple:
+    try:
+        return (0, datetime.strptime(text, "%d %B %Y"))
+    except ValueError:
+        return (1, text)
+
 
 class _Figures:
     """The store's figures for a pack, with the sums and rates worked out from them."""
 
-    def __init__(self, rows, areas: dict[str, Area]):
+    def __init__(self, rows, areas: dict[str, Area], fill_codes: set[str]):
         self.stored: dict[tuple[str, str], dict[str, float]] = {}
         self.source: dict[tuple[str, str], set[str]] = {}  # the files an area's series came from
         for area_code, indicator, period, value, source_file in rows:
@@ -129,6 +170,22 @@ class _Figures:
         for area in areas.values():
             if area.successor_code:
                 self.covers.setdefault(area.successor_code, set()).add(area.code)
+        self.none: dict[tuple[str, str], set[str]] = {}
+        self._fill_none_recorded(fill_codes)
+
+    def _fill_none_recorded(self, codes: set[str]) -> None:
+        """Affordable supply: in a year England has a figure for a tenure, an area with no row delivered none."""
+        for key in (k for k in INDICATORS if k.startswith("affordable_")):
+            england = self.stored.get((ENGLAND, key))
+            if not england:
+                continue
+            for code in codes:
+                values = self.stored.setdefault((code, key), {})
+                missing = set(england) - set(values)
+                if missing:
+                    values.update(dict.fromkeys(missing, 0.0))
+                    self.none.setdefault((code, key), set()).update(missing)
+                    self.source.setdefault((code, key), set()).update(self.source[(ENGLAND, key)])
 
     def own(self, code: str, indicator: Indicator) -> dict[str, float]:
         if indicator.rate_of:
@@ -138,6 +195,9 @@ class _Figures:
         if indicator.month:
             values = {p: v for p, v in values.items() if p.startswith("Dec ")}
         return values
+
+    def none_recorded(self, code: str, indicator: Indicator) -> set[str]:
+        return set() if indicator.rate_of else self.none.get((code, indicator.key), set())
 
     def total(self, codes: tuple[str, ...], indicator: Indicator) -> dict[str, float]:
         """A group's sum over its areas; an area without its own figure counts through its successor,
@@ -168,24 +228,38 @@ class _Figures:
                 totals[period] = value
         return totals
 
+    def total_none_recorded(self, codes: tuple[str, ...], indicator: Indicator, totals: dict) -> set[str]:
+        """The periods in which no area of the group has a published row: the total is none recorded."""
+        members = set(codes) | self._successors(codes)
+        return {p for p, v in totals.items() if v == 0 and all(
+            p in self.none_recorded(c, indicator) or p not in self.own(c, indicator) for c in members)}
+
     def _successors(self, codes) -> set[str]:
         return {self.areas[c].successor_code for c in codes if c in self.areas and self.areas[c].successor_code}
-
-    def published_or_total(self, code: str, codes: tuple[str, ...], indicator: Indicator) -> dict[str, float]:
-        if indicator.rate_of:
-            top, bottom = (self.published_or_total(code, codes, INDICATORS[k]) for k in indicator.rate_of)
-            return {p: 100 * top[p] / bottom[p] for p in top if bottom.get(p)}
-        return self.own(code, indicator) or self.total(codes, indicator)
 
     def files(self, code: str, indicator: Indicator) -> set[str]:
         return set().union(*(self.source.get((code, key), ()) for key in indicator.rate_of or (indicator.key,)))
 
+    def group_files(self, codes, indicator: Indicator) -> set[str]:
+        found = set()
+        for code in set(codes) | self._successors(codes):
+            found |= self.files(code, indicator)
+        return found
 
-def _group_files(figures: _Figures, codes, indicator: Indicator) -> set[str]:
-    found = set()
-    for code in set(codes) | figures._successors(codes):
-        found |= figures.files(code, indicator)
-    return found
+
+def group_name(name: str, codes, directory: AreaDirectory) -> str:
+    """A group's name as every sentence and table gives it, saying which split areas its total counts whole
+    or leaves out: 'Nottingham Core HMA (without Hucknall, part of Ashfield)'."""
+    qualifiers = []
+    for code, (part, hma) in SPLIT_PARTS.items():
+        area = directory.by_code.get(code)
+        if area is None:
+            continue
+        if code in codes and name == area.hma:
+            qualifiers.append(f"including all of {area.name}, though its {part} part lies in the {hma}")
+        elif code not in codes and name == hma:
+            qualifiers.append(f"without {part}, part of {area.name}, which is counted in the {area.hma}")
+    return f"{name} ({'; '.join(qualifiers)})" if qualifiers else name
 
 
 def build_pack(session: Session, directory: AreaDirectory, subject: Subject, topics: list[str],
@@ -195,19 +269,25 @@ def build_pack(session: Session, directory: AreaDirectory, subject: Subject, top
     region_areas = [a for a in directory.areas if a.region == region]
     region_codes = tuple(a.code for a in region_areas)
     hma = members[0].hma if subject.kind == "area" and len(directory.hmas.get(members[0].hma, [])) > 1 else ""
-    wanted = [i for i in INDICATORS.values() if i.topic in topics]
+    wanted = [i for i in INDICATORS.values() if i.topic in topics and i.only_in in ("", region)]
     stored_keys = {k for i in wanted for k in (i.rate_of or (i.key,))}
-    codes = set(region_codes) | {a.successor_code for a in region_areas if a.successor_code}
-    codes |= {REGION_CODES.get(region, ""), ENGLAND}
-    figures = _Figures(figures_for(session, codes, stored_keys, first_year, last_year), directory.by_code)
+    successors = {a.successor_code for a in region_areas if a.successor_code}
+    codes = set(region_codes) | successors | {REGION_CODES.get(region, ""), ENGLAND}
+    # The areas on the affordable supply file's (current) boundaries: the successors, not the districts.
+    fill = {a.code for a in region_areas if not a.successor_code} | successors
+    figures = _Figures(figures_for(session, codes, stored_keys, first_year, last_year), directory.by_code, fill)
     context = _Context(figures, subject, members, region, region_areas, hma, directory)
     sections = [context.section(topic, [i for i in wanted if i.topic == topic]) for topic in topics]
-    files = set()
+    recorded = {s.file: s for s in sources(session, {f for s in sections for t in s.tables for f in t.sources})}
     for section in sections:
         for table in section.tables:
-            for row in table.rows:
-                files |= row.sources
-    return Pack(subject, first_year, last_year, sections, sources(session, files), made_at, hma, region)
+            table.credits = list(dict.fromkeys(
+                credit(key, file, recorded.get(file))
+                for key in table.indicator.rate_of or (table.indicator.key,)
+                for file in sorted({f for row in table.rows for f in figures.files(row.code, INDICATORS[key])}
+                                   or table.sources)))
+    credits = list(dict.fromkeys(c for s in sections for t in s.tables for c in t.credits))
+    return Pack(subject, first_year, last_year, sections, credits, made_at, hma, region)
 
 
 @dataclass
@@ -220,74 +300,106 @@ class _Context:
     hma: str
     directory: AreaDirectory
 
-    def rows(self, indicator: Indicator) -> tuple[list[Row], list[str]]:
-        f, rows, notes = self.figures, [], []
+    def rows(self, indicator: Indicator) -> tuple[list[Row], list[tuple[Area, bool]]]:
+        """The table's rows, and the members with no figure of their own (and whether a successor has one)."""
+        f, rows, absent = self.figures, [], []
         shown_successors = set()
         for area in self.members:
             own = f.own(area.code, indicator)
             if own or not area.successor_code:
-                rows.append(Row(area.name, "area", area.code, own, f.files(area.code, indicator)))
+                rows.append(Row(area.name, "area", area.code, own, f.files(area.code, indicator),
+                                none_recorded=f.none_recorded(area.code, indicator)))
+                if not own:
+                    absent.append((area, False))
                 continue
             theirs = f.own(area.successor_code, indicator)
-            notes.append(self._absent_note(area, indicator, bool(theirs)))
+            absent.append((area, bool(theirs)))
             if theirs and area.successor_code not in shown_successors:
                 shown_successors.add(area.successor_code)
                 covered = sorted(self.directory.by_code[c].name for c in f.covers[area.successor_code])
                 rows.append(Row(f"{area.successor_name} (2021 successor unitary: {', '.join(covered)})",
-                                "successor", area.successor_code, theirs, f.files(area.successor_code, indicator)))
+                                "successor", area.successor_code, theirs, f.files(area.successor_code, indicator),
+                                name=f"{area.successor_name} (2021 unitary)",
+                                none_recorded=f.none_recorded(area.successor_code, indicator)))
         if self.subject.is_group and self.subject.kind != "region":
-            total = f.total(self.subject.codes, indicator)
-            if total:
-                rows.append(Row(f"{self.subject.name} (total of its {len(self.members)} areas)", "total", "",
-                                total, _group_files(f, self.subject.codes, indicator)))
+            rows += self._total_row("total", self.subject.name, self.subject.codes, indicator)
         if self.hma:
-            hma_codes = tuple(a.code for a in self.directory.hmas[self.hma])
-            total = f.total(hma_codes, indicator)
-            if total:
-                rows.append(Row(f"{self.hma} (total of its {len(hma_codes)} areas)", "hma", "", total,
-                                _group_files(f, hma_codes, indicator)))
+            rows += self._total_row("hma", self.hma, tuple(a.code for a in self.directory.hmas[self.hma]), indicator)
         region_code = REGION_CODES.get(self.region, "")
-        region_codes = tuple(a.code for a in self.region_areas)
-        values = f.published_or_total(region_code, region_codes, indicator)
-        if values:
-            published = bool(f.own(region_code, indicator))
-            files = f.files(region_code, indicator) if published else _group_files(f, region_codes, indicator)
-            label = self.region + ("" if published else f" (total of its {len(region_codes)} areas)")
-            rows.append(Row(label, "region", region_code, values, files))
+        published = f.own(region_code, indicator)
+        if published:
+            rows.append(Row(self.region, "region", region_code, published, f.files(region_code, indicator),
+                            name=f"the {self.region} region"))
+        else:
+            rows += self._total_row("region", self.region, tuple(a.code for a in self.region_areas), indicator)
         england = f.own(ENGLAND, indicator)
         if england:
             rows.append(Row("England", "england", ENGLAND, england, f.files(ENGLAND, indicator)))
-        return rows, notes
+        return rows, absent
 
-    def _absent_note(self, area: Area, indicator: Indicator, successor_has: bool) -> str:
-        if successor_has:
-            return (f"No figure exists for {area.name} for “{indicator.label}”: it is published only for "
-                    f"{area.successor_name}, the unitary that replaced {area.name} in 2021, and is shown as "
-                    f"{area.successor_name}'s.")
-        return f"No figure exists for {area.name} for “{indicator.label}” in these years."
+    def _total_row(self, role: str, name: str, codes: tuple[str, ...], indicator: Indicator) -> list[Row]:
+        f = self.figures
+        total = f.total(codes, indicator)
+        if not total:
+            return []
+        named = group_name(name, codes, self.directory)
+        qualifier = named[len(name) + 2:-1]
+        label = f"{name} (total of its {len(codes)} areas{'; ' + qualifier if qualifier else ''})"
+        if role == "region":
+            named = f"the {name} region (total of its {len(codes)} areas)"
+        elif role == "hma":
+            named = f"the {named}"
+        return [Row(label, role, "", total, f.group_files(codes, indicator), name=named, derived=True,
+                    none_recorded=f.total_none_recorded(codes, indicator, total))]
 
     def section(self, topic: str, indicators: list[Indicator]) -> Section:
-        tables, notes, said = [], [], []
+        tables, said, notes = [], [], []
+        successor_only: dict[str, tuple[list[str], list[Indicator]]] = {}
+        without: dict[str, list[Indicator]] = {}
         for indicator in indicators:
             rows, absent = self.rows(indicator)
-            notes += absent
+            # A series with no figure at all in these years (a tenure not yet recorded) is left out, unsaid.
             if not any(row.values for row in rows):
                 continue
             periods = sorted({p for row in rows for p in row.values}, key=period_key)
             tables.append(Table(indicator, periods, rows))
+            for area, successor_has in absent:
+                if successor_has:
+                    names, series = successor_only.setdefault(area.successor_code, ([], []))
+                    names += [area.name] if area.name not in names else []
+                    series += [indicator] if indicator not in series else []
+                else:
+                    without.setdefault(area.name, []).append(indicator)
         for table in tables:
             said += self.commentary(table)
+        if topic == "supply":
+            said += self._affordable_total(tables)
+        # Each absence said once: one note for the series published on 2021 boundaries only, one per area
+        # for the series it has no figure for, however many tables.
+        by_series: dict[tuple, list[tuple[str, list[str]]]] = {}
+        for code, (names, series) in successor_only.items():
+            by_series.setdefault(tuple(series), []).append((code, names))
+        for series, successors in by_series.items():
+            districts = _join([n for _c, names in successors for n in names])
+            shown = _join([f"{self.directory.by_code[next(iter(self.figures.covers[code]))].successor_name} "
+                           f"(covering {_join(names)})" for code, names in successors])
+            notes.append(f"{_series(series)}: published on 2021 boundaries only, so the source has no figure for "
+                         f"{districts} on {'its' if ' and ' not in districts else 'their'} own; the tables show "
+                         f"{shown}, the 2021 {'unitary' if len(successors) == 1 else 'unitaries'}.")
+        for name, series in without.items():
+            notes.append(f"The source has no figure for {name} for {_series(series)} in these years.")
         if not tables:
             notes.append(f"The store holds no figures on {TOPICS[topic].lower()} for {self.subject.name} "
                          f"in these years.")
-        if self.subject.is_group and any(i.additive is False and not i.rate_of for i in indicators):
-            notes.append("Medians and ratios cannot be added up over areas, so there is no total for "
-                         f"{self.subject.name}; each area's own figure is shown.")
+        if self.subject.kind not in ("area", "region") and any(
+                not t.indicator.additive and not t.indicator.rate_of for t in tables):
+            notes.append("Medians and ratios cannot be added up over areas, so there is no figure of that kind "
+                         f"for {self.subject.name} as a whole; each area's own figure is shown.")
         chart = next((t for t in tables if t.indicator.key == CHARTS.get(topic)), None)
-        return Section(topic, TOPICS[topic], tables, said, list(dict.fromkeys(notes)), chart)
+        return Section(topic, TOPICS[topic], tables, said, notes, chart)
 
     def main_row(self, table: Table) -> Row | None:
-        """The row the commentary is about: the area (or its successor), or the group's total."""
+        """The row the commentary is about: the area (or its successor), the group's total, or the region."""
         wanted = ("total",) if self.subject.is_group else ("area", "successor")
         if self.subject.kind == "region":
             wanted = ("region",)
@@ -296,44 +408,75 @@ class _Context:
     def commentary(self, table: Table) -> list[str]:
         say = SAY.get(table.indicator.key, set())
         indicator, unit = table.indicator, table.indicator.unit
-        what = indicator.label.split(" (")[0]
+        what = indicator.noun
         row = self.main_row(table)
         sentences = []
         if row is None:
-            if self.subject.is_group:
+            if self.subject.is_group and "compare" in say:
                 sentences += self._spread(table)
             return sentences
-        where = row.label.split(" (")[0]
         periods = [p for p in table.periods if p in row.values]
         first, last = periods[0], periods[-1]
+        shown = lambda r, p: cell(r, p, unit)  # noqa: E731 - the sentence states what the table prints
         if "change" in say and first != last:
-            sentences.append(commentary.change(what, where, unit, first, row.values[first], last,
-                                               row.values[last]))
+            sentences.append(commentary.change(what, row.name, unit, first, row.values[first], shown(row, first),
+                                               last, row.values[last], shown(row, last)))
         if "compare" in say:
-            others = [(self._comparator_name(r), r.values[last]) for r in table.rows
+            others = [(r.name, shown(r, last)) for r in table.rows
                       if r.role in ("hma", "region", "england") and r is not row and last in r.values]
             if others:
-                sentences.append(commentary.comparison(what, where, unit, last, row.values[last], others))
+                sentences.append(commentary.comparison(what, row.name, last, shown(row, last), others))
         if "rank" in say and row.role == "area":
-            ranked = sorted(((v, a.name) for a in self.region_areas
-                             if (v := self.figures.own(a.code, indicator).get(last)) is not None), reverse=True)
-            position = next(i for i, (_v, name) in enumerate(ranked, start=1) if name == row.label)
-            sentences.append(commentary.rank(what, where, last, position, len(ranked), self.region))
+            figures = [(a.name, commentary.number(values[last], unit))
+                       for a in self.region_areas if last in (values := self.figures.own(a.code, indicator))]
+            sentences.append(commentary.rank(what, row.name, last, figures, len(self.region_areas), self.region))
         if self.subject.is_group and "compare" in say:
             sentences += self._spread(table)
         return sentences
 
     def _spread(self, table: Table) -> list[str]:
-        last = table.periods[-1]
-        members = [(r.label.split(" (")[0], r.values[last]) for r in table.rows
-                   if r.role in ("area", "successor") and last in r.values]
-        if len(members) < 2:
+        """Highest and lowest of the group's areas, like with like: the 2009 areas, or else the 2021 unitaries."""
+        last, unit = table.periods[-1], table.indicator.unit
+        areas = [r for r in table.rows if r.role == "area" and last in r.values]
+        successors = [r for r in table.rows if r.role == "successor" and last in r.values]
+        basis, left_out = (areas, successors) if len(areas) >= 2 else (successors, [])
+        if len(basis) < 2:
             return []
-        members.sort(key=lambda m: m[1])
-        what = table.indicator.label.split(" (")[0]
-        return [commentary.spread(what, last, table.indicator.unit, members[-1], members[0])]
+        counted = len(self.members) if basis is areas else len(successors)
+        return [commentary.spread(table.indicator.noun, last, [(r.name, cell(r, last, unit)) for r in basis],
+                                  counted, "2021 unitaries" if basis is successors else "areas",
+                                  [r.name for r in left_out])]
 
-    def _comparator_name(self, row: Row) -> str:
-        return {"hma": f"the {row.label.split(' (')[0]}", "region": f"the {self.region} region",
-                "england": "England"}[row.role]
+    def _affordable_total(self, tables: list[Table]) -> list[str]:
+        """All the affordable homes recorded over the whole period, by tenure, from the printed figures."""
+        tenures = [t for t in tables if t.indicator.key.startswith("affordable_")]
+        parts, where = [], ""
+        for table in tenures:
+            row = self.main_row(table)
+            if row is None:
+                return []
+            where = row.name
+            parts.append((table.indicator.noun.split(": ", 1)[1],
+                          [cell(row, p, table.indicator.unit) for p in table.periods if p in row.values]))
+        if not parts:
+            return []
+        periods = sorted({p for t in tenures for p in t.periods}, key=period_key)
+        return [commentary.tenure_total(where, periods[0], periods[-1], parts)]
 
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _series(indicators) -> str:
+    """Series named once each, tenures together: 'Affordable homes delivered (Social Rent and Affordable Rent)'."""
+    names, tenures = [], []
+    for indicator in indicators:
+        head, _, tenure = indicator.noun.partition(": ")
+        if tenure:
+            tenures.append(tenure)
+            if head not in names:
+                names.append(head)
+        else:
+            names.append(indicator.noun)
+    return _join([f"{n} ({_join(tenures)})" if n == "Affordable homes delivered" else n for n in names])

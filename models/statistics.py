@@ -41,6 +41,13 @@ class Indicator:
     # Only periods ending in this month are shown (house prices: the year ending December).
     month: int = 0
     period_note: str = ""
+    # A series that applies only in one region (London Affordable Rent): left out of other regions' packs.
+    only_in: str = ""
+
+    @property
+    def noun(self) -> str:
+        """What a sentence calls it: the label without its bracketed gloss."""
+        return self.label.split(" (")[0]
 
 
 TENURES = {
@@ -51,25 +58,30 @@ TENURES = {
 }
 
 INDICATORS: dict[str, Indicator] = {i.key: i for i in [
-    Indicator("dwellings", "Dwelling stock", "stock", "dwellings", True, period_note="at 1 April"),
-    Indicator("vacant_all", "All vacant dwellings", "stock", "dwellings", True, period_note="October"),
+    Indicator("dwellings", "Dwelling stock", "stock", "dwellings", True, period_note="at 31 March"),
+    Indicator("vacant_all", "All vacant dwellings", "stock", "dwellings", True, period_note="in October"),
     Indicator("vacant_long_term", "Long-term vacant dwellings (empty over 6 months)", "stock", "dwellings", True,
-              period_note="October"),
+              period_note="in October"),
     Indicator("vacancy_rate", "Vacancy rate (all vacant / stock)", "stock", "percent", False,
-              rate_of=("vacant_all", "dwellings")),
+              rate_of=("vacant_all", "dwellings"), period_note="vacant in October over stock at 31 March"),
     Indicator("long_term_vacancy_rate", "Long-term vacancy rate (long-term vacant / stock)", "stock", "percent",
-              False, rate_of=("vacant_long_term", "dwellings")),
+              False, rate_of=("vacant_long_term", "dwellings"),
+              period_note="long-term vacant in October over stock at 31 March"),
     Indicator("net_additional_dwellings", "Net additional dwellings", "supply", "dwellings", True,
-              period_note="financial year"),
+              period_note="financial year, April to March"),
     *[Indicator(f"affordable_{slug}", f"Affordable homes delivered: {name}", "supply", "dwellings", True,
-                period_note="financial year") for name, slug in TENURES.items()],
+                period_note="financial year, April to March", only_in="London" if slug.startswith("london") else "")
+      for name, slug in TENURES.items()],
     Indicator("median_house_price", "Median house price", "prices", "GBP", False, month=12,
               period_note="year ending December"),
-    Indicator("affordability_median", "Median house price to median earnings ratio", "prices", "ratio", False),
+    Indicator("affordability_median", "Median house price to median earnings ratio", "prices", "ratio", False,
+              period_note="prices in the year ending September, residence-based earnings"),
     Indicator("affordability_lower_quartile", "Lower-quartile house price to lower-quartile earnings ratio",
-              "prices", "ratio", False),
-    Indicator("population", "Population (mid-year estimate)", "people", "persons", True),
-    Indicator("households", "Households (ONS 2018-based series)", "people", "households", True),
+              "prices", "ratio", False, period_note="prices in the year ending September, residence-based earnings"),
+    Indicator("population", "Population (ONS mid-year estimate)", "people", "persons", True,
+              period_note="at 30 June"),
+    Indicator("households", "Households (ONS 2018-based household projections)", "people", "households", True,
+              period_note="projected, mid-year"),
 ]}
 
 TOPICS = {
@@ -107,6 +119,73 @@ SOURCES = {
         file="lufisher__ons_table6c_lq_affordability_2002_2022.csv", publisher="ONS",
         table="Housing affordability, table 6c", licence=OGL, compiled_by="lu-fisher/Homelessness-reasons"),
 }
+
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Where a series was published: publisher, table, the release its figures are from and when that release
+    came out, its licence, and who compiled the file the bot loaded it from."""
+
+    publisher: str
+    table: str
+    release: str
+    released: str
+    licence: str = OGL
+    compiled_by: str = OPEN_INNOVATIONS
+
+    @property
+    def line(self) -> str:
+        """'MHCLG, Live table 122 (Housing supply: net additional dwellings, England: 2023 to 2024, published
+        28 November 2024)'"""
+        return f"{self.publisher}, {self.table} ({self.release}, published {self.released})"
+
+
+_STOCK = "Dwelling stock estimates, England: 31 March 2024"
+_AFFORDABILITY = ("ONS", "Housing affordability in England and Wales: 2024", "24 March 2025")
+# Each indicator's publication, by the release the shipped figures are from. The figures are the revised
+# series as those releases give them, not the first estimates published in 2008-2012. Release dates are the
+# publishers' own (GOV.UK and ONS release pages); each release was matched to the compilation's latest figures.
+CREDITS: dict[str, Credit] = {
+    "dwellings": Credit("MHCLG (formerly DLUHC)", "Live table 125: dwelling stock estimates by local authority "
+                        "district", _STOCK, "22 May 2025"),
+    "vacant_all": Credit("MHCLG (formerly DLUHC)", "Live table 615: vacant dwellings by local authority district",
+                         _STOCK, "22 May 2025"),
+    "vacant_long_term": Credit("MHCLG (formerly DLUHC)", "Live table 615: vacant dwellings by local authority "
+                               "district", _STOCK, "22 May 2025"),
+    "net_additional_dwellings": Credit("MHCLG (formerly DLUHC)", "Live table 122: net additional dwellings by "
+                                       "local authority district", "Housing supply: net additional dwellings, "
+                                       "England: 2023 to 2024", "28 November 2024"),
+    **{f"affordable_{slug}": Credit("MHCLG (formerly DLUHC)", "Affordable housing supply open data, completions "
+                                    "by tenure and local authority", "Affordable housing supply in England: 2023 to "
+                                    "2024", "21 November 2024") for slug in TENURES.values()},
+    "median_house_price": Credit("ONS", "House price statistics for small areas, table 2a: median price paid by "
+                                 "local authority", _AFFORDABILITY[1], _AFFORDABILITY[2]),
+    "affordability_median": Credit("ONS", "Housing affordability, table 5c: median house price to median "
+                                   "residence-based earnings", _AFFORDABILITY[1], _AFFORDABILITY[2],
+                                   compiled_by=OPEN_INNOVATIONS + "; parquet converted to CSV, values unchanged"),
+    "affordability_lower_quartile": Credit("ONS", "Housing affordability, table 6c: lower-quartile house price to "
+                                           "lower-quartile residence-based earnings",
+                                           "Housing affordability in England and Wales: 2022", "22 March 2023",
+                                           compiled_by="lu-fisher/Homelessness-reasons"),
+    "population": Credit("ONS", "Mid-year population estimates, local authorities, all ages",
+                         "Population estimates for England and Wales: mid-2023", "15 July 2024"),
+    "households": Credit("ONS", "2018-based household projections for England, table 406: households by local "
+                         "authority (principal projection)", "Household projections for England: 2018-based",
+                         "29 June 2020"),
+}
+
+
+def credit(indicator: str, file: str, recorded: StatisticSource | None = None) -> Credit:
+    """The credit for one stored series: its publication where the bot knows the file, else what was recorded
+    when the file was imported."""
+    if file in SOURCES and indicator in CREDITS:
+        return CREDITS[indicator]
+    recorded = recorded or StatisticSource(file=file)
+    return Credit(recorded.publisher or "Publisher not recorded", recorded.table or f"the imported file {file}",
+                  "release not recorded", "on a date not recorded", recorded.licence or "licence not recorded",
+                  recorded.compiled_by or "imported as published")
+
 
 # Indicator names in the tidy long CSV, and the `Measure` values of the national files.
 LONG_NAMES = {

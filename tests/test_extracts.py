@@ -63,7 +63,9 @@ def test_the_spreadsheet_holds_the_shipped_figures_as_numbers_with_sources(works
     assert header[2:6] == ["2008", "2009", "2010", "2011"]
     assert leicester[2:6] == [shipped("E06000016", "dwellings_vacancy_households:Dwellings", p)
                                    for p in ("2008", "2009", "2010", "2011")]
-    assert "oi_housing__vacant_dwellings_households" in leicester[6]
+    assert (header[6], leicester[6]) == ("Basis", "published")
+    assert leicester[7] == ("MHCLG (formerly DLUHC), Live table 125: dwelling stock estimates by local authority "
+                            "district (Dwelling stock estimates, England: 31 March 2024, published 22 May 2025)")
     kinds = [r[1] for r in stock if r[0] and r[1] and r[0] != "Area"][:4]
     assert kinds == ["area", "HMA", "region", "England"]
     prices = [list(r) for r in book["Prices"].iter_rows(values_only=True)]
@@ -72,10 +74,12 @@ def test_the_spreadsheet_holds_the_shipped_figures_as_numbers_with_sources(works
                              for y in range(2008, 2012)]
     cell = next(c for c in book["Prices"]["C"] if c.value == row[2])
     assert cell.number_format == "£#,##0"
-    sources = [r[0] for r in book["Sources"].iter_rows(values_only=True)]
-    assert "oi_housing__median_house_prices.csv" in sources
-    publishers = {r[0]: r[1:4] for r in book["Sources"].iter_rows(values_only=True)}
-    assert publishers["oi_housing__median_house_prices.csv"][2] == "Open Government Licence v3.0"
+    sources = list(book["Sources"].iter_rows(values_only=True))
+    assert sources[0] == ("Publisher", "Table", "Release", "Published", "Licence", "Compiled by")
+    prices_source = next(r for r in sources if r[1] and r[1].startswith("House price statistics for small areas"))
+    assert prices_source[2:5] == ("Housing affordability in England and Wales: 2024", "24 March 2025",
+                                  "Open Government Licence v3.0")
+    assert not any(".csv" in str(value) for r in sources for value in r)  # no internal file names
 
 
 def test_the_evidence_pack_reads_true_to_the_figures(workspace, tmp_path):

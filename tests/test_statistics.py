@@ -1,7 +1,6 @@
 """The statistics store, its imports, the evidence pack's content and commentary, and safe documents."""
 import csv
 import io
-import re
 import subprocess
 import sys
 
@@ -12,7 +11,6 @@ from sqlmodel import Session, select
 from bot.documents.figures import csv_file, neutralise, xlsx
 from models import clock
 from models.areas import load_directory
-from models.commentary import number
 from models.db import get_engine
 from models.evidence import Subject, build_pack
 from models.extracts import parse_extract
@@ -94,31 +92,6 @@ def test_scbot_stats_import_reports_and_fails_on_a_file_it_cannot_read(tmp_path)
     assert "Nothing imported from" in result.stderr and "not a statistics file" in result.stderr
 
 
-PERIOD = r"((?:[A-Z][a-z]{2} )?\d{4}(?:-\d{2})?)"
-CHANGE = re.compile(rf"^(.+) in (.+) (rose|fell) from ([£\d.,%]+) in {PERIOD} to ([£\d.,%]+) in {PERIOD}\b")
-
-
-def test_commentary_never_calls_a_rise_a_fall_for_any_area(store):
-    directory = load_directory(store)
-    checked = 0
-    for area in directory.areas:
-        pack = build_pack(store, directory, Subject(area.name, "area", (area.code,)),
-                          ["stock", "supply", "prices", "people"], 2008, 2011, clock.now())
-        for section in pack.sections:
-            tables = {t.indicator.label.split(" (")[0]: t for t in section.tables}
-            for sentence in section.commentary:
-                found = CHANGE.match(sentence)
-                if not found:
-                    continue
-                what, where, verb, first, p0, last, p1 = found.groups()
-                row = next(r for r in tables[what].rows if r.label.split(" (")[0] == where)
-                assert (row.values[p1] > row.values[p0]) == (verb == "rose"), sentence
-                unit = tables[what].indicator.unit
-                assert (first, last) == (number(row.values[p0], unit), number(row.values[p1], unit)), sentence
-                checked += 1
-    assert checked > 40 * 8
-
-
 def test_a_northamptonshire_district_shows_its_successors_figures_as_the_successors(store):
     directory = load_directory(store)
     spec = parse_extract(directory, "Corby prices")
@@ -127,7 +100,7 @@ def test_a_northamptonshire_district_shows_its_successors_figures_as_the_success
     assert [r.role for r in price.rows] == ["successor", "region", "england"]
     assert price.rows[0].label.startswith("North Northamptonshire (2021 successor unitary")
     assert price.rows[0].code == "E06000061"
-    assert any(n.startswith("No figure exists for Corby for “Median house price”") for n in section.notes)
+    assert any(n.startswith("Median house price, ") and "no figure for Corby on its own" in n for n in section.notes)
     assert not any(r.label == "Corby" for r in price.rows)
     assert all("Corby" not in s.split(" in ")[1][:6] for s in section.commentary if " in " in s)
 

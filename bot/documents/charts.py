@@ -4,7 +4,9 @@ Each chart is a Figure of its own, not pyplot: no global state shared between jo
 """
 import base64
 import io
+from dataclasses import dataclass
 from datetime import timedelta
+from textwrap import fill
 
 import matplotlib
 
@@ -12,17 +14,13 @@ matplotlib.use("Agg")  # no display in the server or the worker, should anything
 
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from models.commentary import number
 from models.evidence import Table
 from models.progress import Progress
 
 BEGUN, TARGET_LINE, PROJECTION, GUIDE = "#1d4f91", "#888888", "#d9822b", "#cccccc"
-NAVY, TEAL, GREY = "#1f3a5f", "#2a9d8f", "#8d99ae"
-LINE_COLOURS = [NAVY, TEAL, "#e76f51", "#f4a261", GREY, "#6d597a", "#264653"]
-BAR_COLOURS = [NAVY, TEAL, GREY]
-MAX_CHART_LINES = 7
 
 
 def data_uri(png: bytes) -> str:
@@ -72,34 +70,121 @@ def burn_up_png(p: Progress, dpi: int = 110) -> bytes:
     return _png(figure)
 
 
+# Topic charts: Okabe and Ito's palette, told apart under every common colour-vision deficiency; the
+# comparators are grey and black and dashed or dotted, so no two lines rely on colour alone.
+SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+COMPARATORS = {"hma": ("#666666", "-."), "region": ("#666666", "--"), "england": ("#000000", ":")}
+UNITARY_COLOUR = "#D55E00"
+MAX_SERIES = 5  # more of the subject's areas than this: one bar each, for the latest period
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: tuple[tuple[str, float], ...]  # (period, value)
+    colour: str
+    style: str = "-"
+
+
+@dataclass(frozen=True)
+class ChartPlan:
+    """What a topic chart draws, worked out before drawing: plain data the bench's raw render draws too."""
+
+    kind: str  # "lines": a line per row; "bars": a bar per period per area; "ranked": a bar per area, one period
+    title: str
+    unit: str
+    periods: tuple[str, ...]
+    series: tuple[Series, ...]
+    references: tuple[Series, ...] = ()  # ranked: the comparators' figures, drawn as lines across the bars
+    axis_from: float | None = None  # a line chart's axis start, when it is not zero (then marked as broken)
+
+
+def chart_plan(table: Table) -> ChartPlan:
+    """The subject's own areas (their 2021 unitaries labelled so), beside the comparators where the units
+    allow: counts differ by orders of magnitude between an area and England, so count charts show the areas
+    only. A line chart's axis starts at zero unless the lines would be flat there; then it says where."""
+    unit, periods = table.indicator.unit, tuple(table.periods)
+    rows = [r for r in table.rows if r.values]
+    members = [r for r in rows if r.role in ("area", "successor")]
+    comparators = [r for r in rows if r.role in ("hma", "region", "england")]
+    if not members:  # the region's own pack, or a group with no member figures: the subject's rows
+        members = [r for r in rows if r.role in ("total", "region")][:1]
+        comparators = [r for r in comparators if r not in members]
+    title = fill(table.label, 80)
+    if len(members) > MAX_SERIES:
+        last = periods[-1]
+        ranked = sorted((r for r in members if last in r.values), key=lambda r: r.values[last], reverse=True)
+        series = tuple(Series(r.name, ((last, r.values[last]),),
+                              UNITARY_COLOUR if r.role == "successor" else SERIES_COLOURS[0]) for r in ranked)
+        references = () if table.indicator.additive else tuple(
+            Series(r.name, ((last, r.values[last]),), *COMPARATORS[r.role]) for r in comparators if last in r.values)
+        return ChartPlan("ranked", f"{table.indicator.noun}, {last}", unit, (last,), series, references)
+    series = tuple(Series(r.name, tuple((p, r.values[p]) for p in periods if p in r.values),
+                          SERIES_COLOURS[i % len(SERIES_COLOURS)]) for i, r in enumerate(members))
+    if table.indicator.additive:
+        return ChartPlan("bars", title, unit, periods, series)
+    series += tuple(Series(r.name, tuple((p, r.values[p]) for p in periods if p in r.values), *COMPARATORS[r.role])
+                    for r in comparators)
+    values = [v for s in series for _p, v in s.values]
+    low, high = min(values), max(values)
+    axis_from = None
+    if low > 0 and high - low < high / 2:  # at zero, the lines would sit flat at the top
+        axis_from = float(MaxNLocator(5).tick_values(low - (high - low) * 0.15, high)[0])
+        axis_from = axis_from if axis_from > 0 else None
+    return ChartPlan("lines", title, unit, periods, series, axis_from=axis_from)
+
+
 def topic_chart_png(table: Table) -> bytes:
     """A small chart of an evidence pack topic's headline table."""
-    unit = table.indicator.unit
-    rows = [r for r in table.rows if r.values]
-    if len(rows) > MAX_CHART_LINES:  # a big group: its total and comparators, not every area
-        rows = [r for r in rows if r.role not in ("area", "successor")] or rows[:MAX_CHART_LINES]
-    figure = Figure(figsize=(6.4, 2.8), dpi=100)
-    axes = figure.subplots()
-    x = list(range(len(table.periods)))
-    if table.indicator.additive:
-        # Counts differ in scale by orders of magnitude between an area and England: show the subject only.
-        subject_rows = [r for r in rows if r.role in ("area", "successor", "total")] or rows[:1]
-        width = 0.8 / len(subject_rows)
-        for i, row in enumerate(subject_rows):
-            axes.bar([p + i * width for p in x], [row.values.get(p, 0) for p in table.periods], width,
-                     label=row.label.split(" (")[0], color=BAR_COLOURS[i % len(BAR_COLOURS)])
-        axes.set_xticks([p + width * (len(subject_rows) - 1) / 2 for p in x], table.periods)
+    plan = chart_plan(table)
+    money = FuncFormatter(lambda v, _p: number(v, plan.unit))
+    if plan.kind == "ranked":
+        figure = Figure(figsize=(6.4, 0.9 + 0.17 * len(plan.series)), dpi=100)
+        axes = figure.subplots()
+        y = list(range(len(plan.series)))
+        axes.barh(y, [s.values[0][1] for s in plan.series], color=[s.colour for s in plan.series], height=0.7)
+        axes.set_yticks(y, [s.label for s in plan.series])
+        axes.invert_yaxis()
+        for reference in plan.references:
+            axes.axvline(reference.values[0][1], color=reference.colour, linestyle=reference.style, linewidth=1.4,
+                         label=f"{reference.label} ({number(reference.values[0][1], plan.unit)})")
+        axes.xaxis.set_major_formatter(money)
+        axes.grid(axis="x", alpha=0.3)
+        if plan.references:
+            axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     else:
-        for i, row in enumerate(rows):
-            points = [(j, row.values[p]) for j, p in enumerate(table.periods) if p in row.values]
-            axes.plot([j for j, _ in points], [v for _, v in points], marker="o", linewidth=2,
-                      label=row.label.split(" (")[0], color=LINE_COLOURS[i % len(LINE_COLOURS)])
-        axes.set_xticks(x, table.periods)
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v, unit)))
-    axes.set_title(table.label, fontsize=10, loc="left")
+        figure = Figure(figsize=(6.4, 2.8), dpi=100)
+        axes = figure.subplots()
+        x = {p: i for i, p in enumerate(plan.periods)}
+        if plan.kind == "bars":
+            width = 0.8 / len(plan.series)
+            for i, s in enumerate(plan.series):
+                axes.bar([x[p] + i * width for p, _v in s.values], [v for _p, v in s.values], width,
+                         label=s.label, color=s.colour)
+            axes.set_xticks([i + width * (len(plan.series) - 1) / 2 for i in x.values()], plan.periods)
+        else:
+            for s in plan.series:
+                axes.plot([x[p] for p, _v in s.values], [v for _p, v in s.values], marker="o", linewidth=2,
+                          label=s.label, color=s.colour, linestyle=s.style)
+            axes.set_xticks(list(x.values()), plan.periods)
+            if plan.axis_from is None:
+                axes.set_ylim(bottom=0)
+            else:
+                axes.set_ylim(bottom=plan.axis_from)
+                _mark_broken(axes, f"Axis starts at {number(plan.axis_from, plan.unit)}, not zero")
+        axes.yaxis.set_major_formatter(money)
+        axes.grid(axis="y", alpha=0.3)
+        axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    axes.set_title(plan.title, fontsize=10, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
-    axes.grid(axis="y", alpha=0.3)
     axes.tick_params(labelsize=8)
-    axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     # PNG: WeasyPrint draws matplotlib's SVG glyph by glyph, several times slower.
     return _png(figure, dpi=120)
+
+
+def _mark_broken(axes, text: str) -> None:
+    """The usual mark of a broken axis (two short slashes across its foot) and a line saying where it starts."""
+    slash = dict(transform=axes.transAxes, color="black", clip_on=False, linewidth=1)
+    for dy in (0.0, 0.035):
+        axes.plot([-0.018, 0.018], [0.01 + dy, 0.045 + dy], **slash)
+    axes.text(0.01, 0.02, text, transform=axes.transAxes, fontsize=7, color="#333333", ha="left", va="bottom")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from bot.documents.evidence_pack import documents
 from models.evidence import Pack, Row, Section, Subject, Table
-from models.statistics import INDICATORS, SOURCES
+from models.statistics import CREDITS, INDICATORS, SOURCES
 
 # A line chart, bold headings, italic comparator rows and figures: every font and path a pack uses.
 _INDICATOR = INDICATORS["vacancy_rate"]
@@ -30,7 +30,7 @@ def warm() -> None:
         Row("England", "england", "E92000001", {"2010": 3.5, "2011": 3.2}, {_FILE}),
     ])
     section = Section(_INDICATOR.topic, "Warm-up", [table], ["A sentence of commentary."], ["A note."], table)
-    pack = Pack(Subject("Warm-up", "area", ("E06000000",)), 2010, 2011, [section], [SOURCES[_FILE]],
+    pack = Pack(Subject("Warm-up", "area", ("E06000000",)), 2010, 2011, [section], [CREDITS["dwellings"]],
                 datetime.now(UTC), "Warm-up HMA", "Warm-up region")
     documents(pack, ["xlsx", "pdf"])
     gc.collect()
