@@ -20,6 +20,7 @@ from models.questions import (
     PROGRESS,
     read_question,
 )
+from models.slack_text import read_sent_text
 
 
 def register(app: App, services: Services) -> None:
@@ -31,7 +32,7 @@ def register(app: App, services: Services) -> None:
 
 
 def answer(services: Services, text: str) -> str:
-    question = read_question(text)
+    question = read_question(read_sent_text(text))  # Slack escapes a mention's text as it does a command's
     directory = services.directory()
     with services.session() as session:
         if question.kind == LEAD:

@@ -74,6 +74,16 @@ def test_an_hma_with_an_ampersand_in_its_name_is_found(workspace):
     assert conversation.title == "Northern HMA (North Derbyshire & Bassetlaw)"
 
 
+def test_a_mention_naming_an_hma_with_an_ampersand_is_answered_about_it(workspace):
+    workspace.command("start Northern HMA (North Derbyshire & Bassetlaw)")
+    asked = "<@U0SCBOT> who leads Northern HMA (North Derbyshire &amp; Bassetlaw)?"
+    workspace.event({"type": "app_mention", "user": MEMBER, "text": asked, "ts": "1700000000.000700",
+                     "channel": TEAM_CHANNEL, "event_ts": "1700000000.000700"}, "EvAMPERSAND")
+    [answer] = workspace.slack.wait_for("chat.postMessage", where=lambda a: a.get("thread_ts") == "1700000000.000700")
+    assert f"<@{MEMBER}>" in answer.args["text"]
+    assert "&amp;amp;" not in answer.args["text"]
+
+
 def test_an_action_names_its_owner_by_the_mention_slack_sends(workspace):
     workspace.command("start Leicester")
     reply = sent_by_slack(workspace, "action Leicester Send the R&amp;D figures <@U0JO|jo>")
