@@ -30,66 +30,90 @@ from models.commentary import number
 STYLE = re.search(r"<style>.*?</style>", files("templates").joinpath("evidence_pack.html.j2").read_text(),
                   re.DOTALL).group(0)
 EXCEL_FORMATS = {"GBP": "£#,##0", "percent": "0.0%", "ratio": "0.00"}
-COLOURS = ["#1f3a5f", "#2a9d8f", "#e76f51", "#f4a261", "#8d99ae", "#6d597a", "#264653"]
+NONE_FORMAT = '#,##0;-#,##0;"none recorded"'
 KINDS = {"area": "area", "successor": "2021 successor", "total": "total", "hma": "HMA", "region": "region",
          "england": "England"}
 
 
 def content(pack) -> dict:
-    """The pack as plain data, every figure already written as the documents show it."""
-    from bot.documents.evidence_pack import figure
-    from bot.documents.figures import COMPILATION, member_names
+    """The pack as plain data, every figure already written as the documents show it, each chart as the
+    series, colours and axis it draws."""
+    from bot.documents.charts import chart_plan
+    from bot.documents.figures import COMPILATION, CROWN, LEGEND, basis, member_names
+    from models.evidence import cell
 
-    sources = {s.file: s for s in pack.sources}
     sections = []
     for section in pack.sections:
         tables = [{
             "label": t.label, "periods": t.periods, "unit": t.indicator.unit,
-            "source": "; ".join(f"{sources[f].publisher}, {sources[f].table}" for f in t.sources),
-            "rows": [{"label": r.label, "role": r.role, "cells": [figure(r.values.get(p), t.indicator.unit)
-                                                                    for p in t.periods],
-                      "values": [r.values.get(p) for p in t.periods], "files": "; ".join(sorted(r.sources))}
+            "source": "; ".join(c.line for c in t.credits),
+            "rows": [{"label": r.label, "role": r.role, "cells": [cell(r, p, t.indicator.unit) for p in t.periods],
+                      "values": [r.values.get(p) for p in t.periods],
+                      "none": [p in r.none_recorded for p in t.periods],
+                      "basis": "; ".join(sorted({basis(t, r, p) for p in t.periods if p in r.values}))}
                      for r in t.rows]} for t in section.tables]
-        chart = None
-        if section.chart:
-            rows = [r for r in section.chart.rows if r.values]
-            if len(rows) > 7:
-                rows = [r for r in rows if r.role not in ("area", "successor")] or rows[:7]
-            if section.chart.indicator.additive:
-                rows = [r for r in rows if r.role in ("area", "successor", "total")] or rows[:1]
-            chart = {"label": section.chart.label, "periods": section.chart.periods,
-                     "unit": section.chart.indicator.unit, "bars": section.chart.indicator.additive,
-                     "series": [(r.label.split(" (")[0], r.values) for r in rows]}
+        plan = chart_plan(section.chart) if section.chart else None
+        chart = plan and {"kind": plan.kind, "title": plan.title, "unit": plan.unit, "periods": plan.periods,
+                          "axis_from": plan.axis_from,
+                          "series": [(s.label, s.values, s.colour, s.style) for s in plan.series],
+                          "references": [(s.label, s.values[0][1], s.colour, s.style) for s in plan.references]}
         sections.append({"topic": section.topic, "title": section.title, "commentary": section.commentary,
                          "notes": section.notes, "tables": tables, "chart": chart})
     return {"name": pack.subject.name, "title": pack.title, "first": pack.first_year, "last": pack.last_year,
-            "members": member_names(pack), "hma": pack.hma, "region": pack.region,
-            "made": clock.local(pack.made_at), "sections": sections, "compilation": COMPILATION,
-            "sources": [(s.file, s.publisher, s.table, s.licence, s.compiled_by) for s in pack.sources]}
+            "members": member_names(pack), "hma": pack.hma, "region": pack.region, "releases": pack.releases,
+            "made": clock.local(pack.made_at), "sections": sections, "compilation": COMPILATION, "crown": CROWN,
+            "legend": LEGEND, "sources": [(c.publisher, c.table, c.release, c.released, c.licence, c.compiled_by)
+                                          for c in pack.credits]}
 
 
 def chart_png(chart: dict) -> bytes:
-    figure = Figure(figsize=(6.4, 2.8), dpi=100)
-    axes = figure.subplots()
-    x = list(range(len(chart["periods"])))
-    if chart["bars"]:
-        width = 0.8 / len(chart["series"])
-        for i, (label, values) in enumerate(chart["series"]):
-            axes.bar([p + i * width for p in x], [values.get(p, 0) for p in chart["periods"]], width, label=label,
-                     color=[COLOURS[0], COLOURS[1], COLOURS[4]][i % 3])
-        axes.set_xticks([p + width * (len(chart["series"]) - 1) / 2 for p in x], chart["periods"])
+    money = FuncFormatter(lambda v, _p: number(v, chart["unit"]))
+    series = chart["series"]
+    if chart["kind"] == "ranked":
+        figure = Figure(figsize=(6.4, 0.9 + 0.17 * len(series)), dpi=100)
+        axes = figure.subplots()
+        y = list(range(len(series)))
+        axes.barh(y, [values[0][1] for _l, values, _c, _s in series], color=[c for _l, _v, c, _s in series],
+                  height=0.7)
+        axes.set_yticks(y, [label for label, *_rest in series])
+        axes.invert_yaxis()
+        for label, value, colour, style in chart["references"]:
+            axes.axvline(value, color=colour, linestyle=style, linewidth=1.4,
+                         label=f"{label} ({number(value, chart['unit'])})")
+        axes.xaxis.set_major_formatter(money)
+        axes.grid(axis="x", alpha=0.3)
+        if chart["references"]:
+            axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     else:
-        for i, (label, values) in enumerate(chart["series"]):
-            points = [(j, values[p]) for j, p in enumerate(chart["periods"]) if p in values]
-            axes.plot([j for j, _ in points], [v for _, v in points], marker="o", linewidth=2, label=label,
-                      color=COLOURS[i % len(COLOURS)])
-        axes.set_xticks(x, chart["periods"])
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v, chart["unit"])))
-    axes.set_title(chart["label"], fontsize=10, loc="left")
+        figure = Figure(figsize=(6.4, 2.8), dpi=100)
+        axes = figure.subplots()
+        x = {p: i for i, p in enumerate(chart["periods"])}
+        if chart["kind"] == "bars":
+            width = 0.8 / len(series)
+            for i, (label, values, colour, _style) in enumerate(series):
+                axes.bar([x[p] + i * width for p, _v in values], [v for _p, v in values], width, label=label,
+                         color=colour)
+            axes.set_xticks([i + width * (len(series) - 1) / 2 for i in x.values()], chart["periods"])
+        else:
+            for label, values, colour, style in series:
+                axes.plot([x[p] for p, _v in values], [v for _p, v in values], marker="o", linewidth=2,
+                          label=label, color=colour, linestyle=style)
+            axes.set_xticks(list(x.values()), chart["periods"])
+            if chart["axis_from"] is None:
+                axes.set_ylim(bottom=0)
+            else:
+                axes.set_ylim(bottom=chart["axis_from"])
+                for dy in (0.0, 0.035):
+                    axes.plot([-0.018, 0.018], [0.01 + dy, 0.045 + dy], transform=axes.transAxes, color="black",
+                              clip_on=False, linewidth=1)
+                axes.text(0.01, 0.02, f"Axis starts at {number(chart['axis_from'], chart['unit'])}, not zero",
+                          transform=axes.transAxes, fontsize=7, color="#333333", ha="left", va="bottom")
+        axes.yaxis.set_major_formatter(money)
+        axes.grid(axis="y", alpha=0.3)
+        axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    axes.set_title(chart["title"], fontsize=10, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
-    axes.grid(axis="y", alpha=0.3)
     axes.tick_params(labelsize=8)
-    axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=120)
@@ -104,9 +128,11 @@ def html(c: dict) -> str:
 <p class="sub">Housing evidence pack for the Single Conversation, {c['first']} to {c['last']}</p></div>
 <dl><dt>Areas covered</dt><dd>{e(', '.join(c['members']))}</dd>{hma}<dt>Region</dt><dd>{e(c['region'])}</dd>
 <dt>Topics</dt><dd>{e('; '.join(s['title'] for s in c['sections']))}</dd>
+<dt>Figures</dt><dd>From {e(c['releases'])}: each table names its source and release, and the Sources page lists
+them</dd>
 <dt>Prepared</dt><dd>{c['made']:%-d %B %Y}, from the research service's statistics store</dd></dl>
-<p class="credit">Commentary is written from the figures shown. Statistics: Crown copyright (DLUHC/MHCLG/DCLG
-and ONS), Open Government Licence v3.0; compilations credited on the Sources page.</p></section>"""]
+<p class="credit">Commentary is written from the figures shown. {e(c['crown'])} Compilations credited on the Sources
+page.</p></section>"""]
     for s in c["sections"]:
         parts.append(f"<section><h2>{e(s['title'])}</h2>")
         if s["commentary"]:
@@ -115,21 +141,21 @@ and ONS), Open Government Licence v3.0; compilations credited on the Sources pag
             parts.append('<div class="notes">' + "".join(f"<p>{e(t)}</p>" for t in s["notes"]) + "</div>")
         if s["chart"]:
             uri = "data:image/png;base64," + base64.b64encode(chart_png(s["chart"])).decode()
-            parts.append(f'<img class="chart" src="{uri}" alt="{e(s["chart"]["label"])}">')
+            parts.append(f'<img class="chart" src="{uri}" alt="{e(s["chart"]["title"])}">')
         for t in s["tables"]:
             head = "".join(f"<th>{e(p)}</th>" for p in t["periods"])
             body = "".join(f'<tr class="{r["role"]}"><td>{e(r["label"])}</td>'
                            + "".join(f"<td>{e(v)}</td>" for v in r["cells"]) + "</tr>" for r in t["rows"])
             parts.append(f"<h3>{e(t['label'])}</h3><table><thead><tr><th>Area</th>{head}</tr></thead>"
                          f"<tbody>{body}</tbody></table><p class=\"source\">Source: {e(t['source'])}.</p>")
+        if s["tables"]:
+            parts.append(f'<p class="source">{e(c["legend"])}</p>')
         parts.append("</section>")
-    rows = "".join(f"<tr><td>{e(f)}</td><td>{e(p)}: {e(t)}</td><td>{e(li)}</td><td>{e(by)}</td></tr>"
-                   for f, p, t, li, by in c["sources"])
-    parts.append(f"""<section><h2>Sources</h2><table class="sources"><thead><tr><th>Source file</th>
-<th>Publisher and table</th><th>Licence</th><th>Compiled by</th></tr></thead><tbody>{rows}</tbody></table>
-<p>{e(c['compilation'])}</p><p>Totals for Housing Market Areas, counties and groups are sums of their areas'
-counts; rates are worked out from those sums. Region and England figures are the published ones where held.
-Medians and ratios are never summed.</p></section></body></html>""")
+    rows = "".join(f"<tr><td>{e(p)}: {e(t)}</td><td>{e(r)}</td><td class=\"date\">{e(d)}</td><td>{e(li)}</td>"
+                   f"<td>{e(by)}</td></tr>" for p, t, r, d, li, by in c["sources"])
+    parts.append(f"""<section><h2>Sources</h2><table class="sources"><thead><tr><th>Publisher and table</th>
+<th>Release</th><th>Published</th><th>Licence</th><th>Compiled by</th></tr></thead><tbody>{rows}</tbody></table>
+<p>{e(c['compilation'])}</p><p>{e(c['crown'])}</p></section></body></html>""")
     return "".join(parts)
 
 
@@ -145,8 +171,11 @@ def xlsx(c: dict) -> bytes:
     about.title = "About"
     for text in (c["title"], f"Areas: {', '.join(c['members'])}",
                  f"Housing Market Area: {c['hma']}" if c["hma"] else "", f"Region: {c['region']}",
+                 f"Figures: {c['releases']}; each table names its source and release, and the Sources sheet lists "
+                 "them.",
                  f"Made {c['made']:%-d %B %Y %H:%M} from the bot's statistics store.",
-                 "One sheet per topic; each table has a period per column. Sources and licences: the Sources sheet."):
+                 "One sheet per topic; each table has a period per column, its period note in its title, and for "
+                 "each row whether its figures are published or worked out (Basis).", c["legend"]):
         if text:
             about.append([text])
     about["A1"].font = title
@@ -159,15 +188,16 @@ def xlsx(c: dict) -> bytes:
             sheet.append([])
             sheet.append([t["label"]])
             sheet.cell(sheet.max_row, 1).font = bold
-            sheet.append(["Area", "Kind", *t["periods"], "Source file"])
+            sheet.append(["Area", "Kind", *t["periods"], "Basis", "Source"])
             for cell in sheet[sheet.max_row]:
                 cell.font, cell.fill = bold, fill
             scale = 100 if t["unit"] == "percent" else 1
             for r in t["rows"]:
                 sheet.append([r["label"], KINDS[r["role"]], *(v / scale if v is not None else None
-                                                             for v in r["values"]), r["files"]])
-                for column in range(3, 3 + len(t["periods"])):
-                    sheet.cell(sheet.max_row, column).number_format = EXCEL_FORMATS.get(t["unit"], "#,##0")
+                                                             for v in r["values"]), r["basis"], t["source"]])
+                for column, none in enumerate(r["none"], start=3):
+                    sheet.cell(sheet.max_row, column).number_format = (
+                        NONE_FORMAT if none else EXCEL_FORMATS.get(t["unit"], "#,##0"))
         if s["notes"]:
             sheet.append([])
             sheet.append(["Notes"])
@@ -175,19 +205,20 @@ def xlsx(c: dict) -> bytes:
             for note in s["notes"]:
                 sheet.append([note])
         widest = max((len(t["periods"]) for t in s["tables"]), default=0)
-        for column, width in [(1, 58), (2, 14), *((n, 13) for n in range(3, 3 + widest)), (3 + widest, 60)]:
+        for column, width in [(1, 58), (2, 14), *((n, 13) for n in range(3, 3 + widest)), (3 + widest, 40),
+                              (4 + widest, 80)]:
             sheet.column_dimensions[get_column_letter(column)].width = width
         sheet.freeze_panes = "C2"
     sources = book.create_sheet("Sources")
-    sources.append(["Source file", "Publisher", "Table", "Licence", "Compiled by"])
+    sources.append(["Publisher", "Table", "Release", "Published", "Licence", "Compiled by"])
     for cell in sources[1]:
         cell.font, cell.fill = bold, fill
     for source in c["sources"]:
         sources.append(list(source))
     sources.append([])
     sources.append([c["compilation"]])
-    sources.append(["Statistics: Crown copyright (DLUHC/MHCLG/DCLG and ONS), Open Government Licence v3.0."])
-    for column, width in zip("ABCDE", (62, 14, 58, 26, 60)):
+    sources.append([c["crown"]])
+    for column, width in zip("ABCDEF", (24, 70, 52, 18, 28, 50)):
         sources.column_dimensions[column].width = width
     for row in sources.iter_rows():
         for cell in row:
