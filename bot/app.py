@@ -1,7 +1,8 @@
 """The app factory: one Bolt app, built from settings, for HTTP, Socket Mode and the console."""
 import copy
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -10,6 +11,34 @@ from bot.gate import OwnWorkspace
 from bot.services import Services, make_quick_client
 from bot.settings import Settings
 from handlers import register_all
+
+
+class ListenerExecutor(ThreadPoolExecutor):
+    """Bolt's listener executor. Bolt hands each listener's ack function to it and polls every 10 ms for its
+    ack(); a listener whose acknowledgement never waits on Slack (the `/sc` command: its reads, and its writes
+    saved in the acknowledgement) has `in_request_thread` as its last middleware and is run in the request's
+    own thread instead, so no hand-over to a pool thread and no poll. Other listeners, and every lazy
+    listener, run on the pool as Bolt does it."""
+
+    def __init__(self, max_workers: int):
+        super().__init__(max_workers=max_workers, thread_name_prefix="listener")
+        self._here = threading.local()
+
+    def in_request_thread(self, next) -> None:
+        """Listener middleware: Bolt submits this listener's ack function next, from this thread."""
+        self._here.next = True
+        next()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        if not getattr(self._here, "next", False):
+            return super().submit(fn, *args, **kwargs)
+        self._here.next = False  # only the ack function; its lazy listeners go to the pool
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # as a pool thread would keep it: Bolt's own wrapper answers errors
+            future.set_exception(error)
+        return future
 
 
 def create_app(settings: Settings, client: WebClient | None = None) -> App:
@@ -27,7 +56,7 @@ def create_app(settings: Settings, client: WebClient | None = None) -> App:
         request_verification_enabled=False,
         **workspace.bolt_options(),
         # An acknowledgement and a lazy listener for each request served at once, so none waits for a thread.
-        listener_executor=ThreadPoolExecutor(max_workers=2 * settings.sc_threads, thread_name_prefix="listener"),
+        listener_executor=ListenerExecutor(max_workers=2 * settings.sc_threads),
         logger=logging.getLogger("scbot"),
     )
     register_all(app, services)

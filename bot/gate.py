@@ -17,7 +17,6 @@ is from one auth.test at start, instead of asking Slack again with the slow clie
 """
 import hashlib
 import hmac
-import io
 import json
 import logging
 import re
@@ -29,6 +28,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from slack_bolt import BoltResponse
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
@@ -69,7 +70,8 @@ class Refusal(Exception):
 
 
 class RequestGate:
-    """WSGI middleware in front of Bolt's SlackRequestHandler, for POST requests to Slack's path."""
+    """WSGI middleware in front of Bolt's SlackRequestHandler: POST requests to Slack's path go from here to
+    Bolt's App as read here; anything else to the handler."""
 
     PATH = "/slack/events"  # Bolt's, as SlackRequestHandler serves it
 
@@ -86,16 +88,18 @@ class RequestGate:
         try:
             raw = _read_body(environ)
             timestamp, signature = self._verify(environ, raw)
-            text = _bolt_text(raw, environ.get("CONTENT_TYPE", ""))
+            request = _bolt_request(raw, environ)
             if not self.seen.first_time(timestamp, signature):
                 log.info("ignored a replayed request from %s (timestamp %d)", environ.get("REMOTE_ADDR"), timestamp)
                 return _answer(start_response, 200, "")
         except Refusal as refusal:
             log.info("refused a request from %s with %d: %s", environ.get("REMOTE_ADDR"), refusal.status, refusal)
             return _answer(start_response, refusal.status, "")
-        body = text.encode()
-        environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        return self.slack(environ, start_response)
+        # The request as read here goes to Bolt, answered as Bolt's WSGI adapter would: read once, not twice.
+        answer = self.slack.app.dispatch(request)
+        response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
 
     def _verify(self, environ, raw: bytes) -> tuple[int, str]:
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
@@ -143,8 +147,9 @@ def _read(stream, limit: int, keep: bool = True) -> bytes:
     return b"".join(chunks)
 
 
-def _bolt_text(raw: bytes, content_type: str) -> str:
-    """The body as Bolt should be handed it, once it is known to be what Slack sends; Refusal (400) if not."""
+def _bolt_request(raw: bytes, environ) -> BoltRequest:
+    """The request as Bolt should be handed it, once it is known to be what Slack sends; Refusal (400) if not."""
+    content_type = environ.get("CONTENT_TYPE", "")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -175,12 +180,13 @@ def _bolt_text(raw: bytes, content_type: str) -> str:
         raise Refusal(400, f"content type {kind[:40]!r}")
     _check_shape(body)
     try:
-        read = BoltRequest(body=text, headers={"content-type": content_type}).body
+        request = BoltRequest(body=text, query=environ.get("QUERY_STRING", ""),
+                              headers=WsgiHttpRequest(environ).get_headers())
     except (TypeError, ValueError, AttributeError, KeyError, IndexError):
         raise Refusal(400, "a body Bolt cannot read") from None
-    if read != body:
+    if request.body != body:
         raise Refusal(400, "a body Bolt would read otherwise")
-    return text
+    return request
 
 
 def _json_object(text: str) -> dict:

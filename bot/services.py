@@ -1,4 +1,5 @@
 """The services the bot stands on (database, Redis and its queues, Slack's Web API), built from settings."""
+import functools
 import hashlib
 import subprocess
 import tempfile
@@ -109,7 +110,7 @@ class Services:
         self._roster: tuple[float, Roster] | None = None
         self._directory: tuple[float, AreaDirectory] | None = None
 
-    @property
+    @functools.cached_property
     def engine(self) -> Engine:
         return get_engine(self.settings.effective_database_url, self.settings.sc_threads)
 

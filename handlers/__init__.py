@@ -19,6 +19,7 @@ from handlers import (
 
 def register_all(app: App, services: Services) -> None:
     errors.register(app)
-    # Each module registers listeners for its own ids only, so the order does not matter.
-    for module in (events, commands, actions, forms, reminders, extracts, home, mentions):
+    # Each module registers listeners for its own ids only, so the order does not change who answers; Bolt
+    # tries each listener in turn, so the busiest (`/sc`) comes first.
+    for module in (commands, events, actions, forms, reminders, extracts, home, mentions):
         module.register(app, services)

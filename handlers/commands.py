@@ -13,7 +13,7 @@ with a lazy part, chosen by a matcher before any listener runs.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.services import Services
@@ -21,7 +21,7 @@ from bot.views.blocks import message
 from bot.views.help import help_message, unknown_command
 from handlers import conversations, extracts, progress, reminders
 from handlers.errors import problem
-from handlers.permissions import Who, check, only
+from handlers.permissions import Who, check
 from handlers.replies import ephemeral
 from models.commands import Command, check_command_length, split_command
 from models.errors import InputError, ServiceDown
@@ -94,35 +94,46 @@ def _reply(said: dict | str) -> dict:
 
 
 def register(app: App, services: Services) -> None:
-    def who(body: dict) -> Who:
-        # An unknown subcommand is answered with the help, which anyone may read.
-        found = SUBCOMMANDS.get(read_command(body).name)
-        return found.who if found else Who.ANYONE
+    # Bolt's matcher, middleware and listener each read the request: it is read once, in Bolt's context.
+    def read(body: dict, context: BoltContext) -> Command:
+        if "sc_command" not in context:
+            context["sc_command"] = read_command(body)
+        return context["sc_command"]
 
-    def follows_up(body: dict) -> bool:
+    def permitted(body: dict, context: BoltContext, next) -> None:
+        command = read(body, context)
+        found = SUBCOMMANDS.get(command.name)
+        # An unknown subcommand is answered with the help, which anyone may read.
+        check(services, found.who if found else Who.ANYONE, command.user)
+        next()
+
+    def follows_up(body: dict, context: BoltContext) -> bool:
         """Whether Slack must be called after the acknowledgement: a form to open or a post to make.
         Only a permitted request of a fitting length is read this far; anything else is answered by
         the plain listener."""
         try:
-            command = read_command(body)
+            command = read(body, context)
             found = SUBCOMMANDS.get(command.name)
             if found is None or not (found.after or found.form):
                 return False
             check(services, found.who, command.user)
+            if found.after or not command.args:
+                return True
             # `/sc log <area>` alone asks for the text with a form: only reading the words tells.
-            return bool(found.after) or not command.args or found.parse(services, command) is None
+            context["sc_request"] = found.parse(services, command)
+            return context["sc_request"] is None
         except (InputError, ServiceDown):
             return False
 
-    def acknowledge(body: dict, ack: Ack) -> None:
-        command = read_command(body)
+    def acknowledge(body: dict, context: BoltContext, ack: Ack) -> None:
+        command = read(body, context)
         found = SUBCOMMANDS.get(command.name)
         if found is None:
             ack(ephemeral(unknown_command(command.name)))
             return
         if found.usage and not command.args:
             raise InputError(found.usage)
-        request = found.parse(services, command)
+        request = context["sc_request"] if "sc_request" in context else found.parse(services, command)
         if request is None or found.answer is None:
             ack()  # the form, or the change, follows from the lazy listener
             return
@@ -145,7 +156,8 @@ def register(app: App, services: Services) -> None:
         except Exception as error:  # noqa: BLE001 - the one place a lazy listener's failure is answered
             respond(problem(error))
 
-    permitted = [only(services, who)]
+    # Nothing in the acknowledgement waits on Slack, so it runs in the request's own thread (bot.app).
+    middleware = [permitted, app.listener_runner.listener_executor.in_request_thread]
     # The first listener whose matcher agrees takes the request; the plain one takes the rest.
-    app.command("/sc", matchers=[follows_up], middleware=permitted)(ack=acknowledge, lazy=[follow_up])
-    app.command("/sc", middleware=permitted)(acknowledge)
+    app.command("/sc", matchers=[follows_up], middleware=middleware)(ack=acknowledge, lazy=[follow_up])
+    app.command("/sc", middleware=middleware)(acknowledge)

@@ -3,7 +3,6 @@ the report and the settings are for managers. A refusal is raised and answered b
 
 Whether someone is in the team is read from the database (models.team), never from Slack, so the
 check costs no call to Slack inside the acknowledgement."""
-from collections.abc import Callable
 from enum import Enum
 
 from bot.services import Services
@@ -45,9 +44,9 @@ def check(services: Services, who: Who, user: str) -> None:
             raise Refused(NOT_TEAM)
 
 
-def only(services: Services, who: Who | Callable[[dict], Who]):
-    """Listener middleware letting through only `who` (or whom `who(body)` names for this request)."""
+def only(services: Services, who: Who):
+    """Listener middleware letting through only `who`."""
     def permitted(body: dict, next) -> None:
-        check(services, who(body) if callable(who) else who, user_of(body))
+        check(services, who, user_of(body))
         next()
     return permitted
