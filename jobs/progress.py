@@ -5,14 +5,16 @@ in Slack is recorded (ProgressUpload) as soon as it is up, under a Redis lock;
 so a job run twice, or retried after a crash, uploads nothing twice.
 """
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from slack_sdk.errors import SlackApiError
 
 from bot.documents.charts import burn_up_png
-from bot.documents.progress_report import report_pdf, report_xlsx
+from bot.documents.progress_report import file_name, report_pdf, report_xlsx
 from bot.services import Services
 from jobs import job_id, lock, refused_there, tell, worker_services
+from jobs.reminders import display_names
+from models import clock
 from models.progress import ProgressRequest, area_lines, measure, scope_of, stalled
 from models.uploads import record_upload, was_uploaded
 
@@ -20,41 +22,45 @@ from models.uploads import record_upload, was_uploaded
 def enqueue_chart(services: Services, request: ProgressRequest, channel: str, user: str, trigger_id: str) -> None:
     """The chart for `channel`, or for `user` privately when `channel` is empty."""
     services.enqueue(post_chart, f"chart:{trigger_id}", channel, user, request.group_text,
-                     request.as_of.isoformat(), job_id=job_id(f"progress-chart-{trigger_id}"), queue="documents")
+                     request.as_of.isoformat(), clock.now().isoformat(),
+                     job_id=job_id(f"progress-chart-{trigger_id}"), queue="documents")
 
 
 def enqueue_report(services: Services, request: ProgressRequest, channel: str, thread_ts: str, user: str) -> None:
     services.enqueue(post_report, f"report:{channel}:{thread_ts}", channel, thread_ts, request.group_text,
-                     request.as_of.isoformat(), user, job_id=job_id(f"progress-report-{channel}-{thread_ts}"),
-                     queue="documents")
+                     request.as_of.isoformat(), user, clock.now().isoformat(),
+                     job_id=job_id(f"progress-report-{channel}-{thread_ts}"), queue="documents")
 
 
-def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str) -> dict:
+def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str, asked_at: str) -> dict:
     services = worker_services()
     progress = _measure(services, group_text, as_of)
     if not channel:
         channel = services.client.conversations_open(users=user)["channel"]["id"]
     with lock(services, key):
         uploaded = _upload_all(services, key, channel, "", user, "burn-up chart", [
-            (f"burn-up-{progress.as_of}.png", lambda: burn_up_png(progress),
+            (file_name("burn-up", progress, datetime.fromisoformat(asked_at), "png"), lambda: burn_up_png(progress),
              f"Burn-up chart: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}")])
     return {"uploaded": uploaded}
 
 
-def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: str, user: str = "") -> dict:
+def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: str, user: str,
+                asked_at: str) -> dict:
     services = worker_services()
     progress = _measure(services, group_text, as_of)
     with services.session() as session:
         lines = area_lines(session, services.directory(), progress.scope, progress.as_of)
-    at_risk = stalled(lines, progress.as_of)
-    names = _names(services, {line.lead_user_id for line in lines if line.begun})
-    stem = f"progress-{progress.as_of}"
+        quiet_days = services.reminder_settings(session).stale_days
+    at_risk = stalled(lines, progress.as_of, quiet_days)
+    names = display_names(services, {line.lead_user_id for line in lines if line.begun})
+    asked = datetime.fromisoformat(asked_at)
     title = f"Progress report: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}"
     with lock(services, key):
         uploaded = _upload_all(services, key, channel, thread_ts, user, "progress report", [
-            (f"{stem}.pdf", lambda: report_pdf(progress, lines, at_risk, names, burn_up_png(progress)),
-             title + " (PDF)"),
-            (f"{stem}.xlsx", lambda: report_xlsx(progress, lines, at_risk, names), title + " (spreadsheet)"),
+            (file_name("progress", progress, asked, "pdf"),
+             lambda: report_pdf(progress, lines, at_risk, names, quiet_days, burn_up_png(progress)), title + " (PDF)"),
+            (file_name("progress", progress, asked, "xlsx"),
+             lambda: report_xlsx(progress, lines, at_risk, names, quiet_days), title + " (spreadsheet)"),
         ])
     return {"uploaded": uploaded}
 
@@ -92,15 +98,3 @@ def _upload_once(services: Services, key: str, channel: str, thread_ts: str, nam
     with services.session() as session:
         record_upload(session, key, name, reply["file"]["id"])
     return True
-
-
-def _names(services: Services, user_ids: set[str]) -> dict[str, str]:
-    """Each lead's name as Slack shows it; the id when Slack can't say."""
-    names = {}
-    for user_id in user_ids:
-        try:
-            user = services.client.users_info(user=user_id)["user"]
-            names[user_id] = user.get("real_name") or user.get("name") or user_id
-        except SlackApiError:
-            names[user_id] = user_id
-    return names

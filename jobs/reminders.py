@@ -11,6 +11,7 @@ post to a deactivated person's DM without complaint, so `users.info` is asked
 first (its answer kept for PERSON_SECONDS); for someone gone, the message goes
 to the team channel instead.
 """
+import json
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
@@ -23,6 +24,7 @@ from models.reminders import (
     Kind,
     after_sending,
     digest,
+    log_names,
     nudges,
     record_sent,
     reminder_key,
@@ -33,25 +35,48 @@ from models.tables import Reminder
 # Slack's answers when a person can no longer be messaged (left the workspace).
 UNREACHABLE = {"user_not_found", "user_disabled", "account_inactive", "channel_not_found", "cannot_dm_bot",
                "user_not_visible"}
-# How long Slack's word on whether a person is still in the workspace is trusted.
+# How long Slack's word on a person (whether they are still in the workspace, the name it shows) is trusted.
 PERSON_SECONDS = 3600
+# What a report or digest calls an id Slack does not know (never the id itself).
+UNKNOWN_PERSON = "someone Slack does not know"
 
 
-def has_left(services: Services, user: str) -> bool:
-    """Whether Slack says `user` has left the workspace (users.info: `deleted`), kept for PERSON_SECONDS.
-    An id Slack does not know is left to the post itself, whose error then sends the fallback."""
-    key = f"scbot:person:{user}"
+def person(services: Services, user: str) -> dict | None:
+    """Slack's word on `user` (users.info), kept for PERSON_SECONDS: {"left": bool, "name": the name Slack
+    shows}; None for an id Slack does not know. A 429 or another fault is raised, for the job to retry."""
+    key = f"scbot:slack-user:{user}"
     known = services.redis.get(key)
     if known is not None:
-        return known == b"left"
+        return json.loads(known) or None
     try:
-        left = bool(services.client.users_info(user=user)["user"].get("deleted"))
+        found = services.client.users_info(user=user)["user"]
     except SlackApiError as error:
         if error.response.get("error") not in UNREACHABLE:
             raise
-        return False
-    services.redis.set(key, "left" if left else "here", ex=PERSON_SECONDS)
-    return left
+        said = {}
+    else:
+        profile = found.get("profile") or {}
+        # As Slack shows a person: the display name they chose, else their full name, else their handle.
+        said = {"left": bool(found.get("deleted")), "name": profile.get("display_name") or
+                profile.get("real_name") or found.get("real_name") or found.get("name") or UNKNOWN_PERSON}
+    services.redis.set(key, json.dumps(said), ex=PERSON_SECONDS)
+    return said or None
+
+
+def has_left(services: Services, user: str) -> bool:
+    """Whether Slack says `user` has left the workspace (users.info: `deleted`). An id Slack does not know is
+    left to the post itself, whose error then sends the fallback."""
+    said = person(services, user)
+    return bool(said and said["left"])
+
+
+def display_names(services: Services, users: set[str]) -> dict[str, str]:
+    """Each person as Slack names them, for reports and digests, which name people without pinging them."""
+    names = {}
+    for user in users:
+        said = person(services, user)
+        names[user] = (said["name"] + (" (left the workspace)" if said["left"] else "")) if said else UNKNOWN_PERSON
+    return names
 
 
 def _deliver(services: Services, key: str, channel: str, body: dict, fallback=None, on_sent=None) -> str:
@@ -95,7 +120,8 @@ def send_digest(slot: str) -> str:
     as_of = datetime.fromisoformat(slot)
     with services.session() as session:
         settings = services.reminder_settings(session)
-        body = reminder_messages.digest_message(digest(session, services.directory(), settings, as_of))
+        figures = digest(session, services.directory(), settings, as_of)
+    body = reminder_messages.digest_message(figures, display_names(services, figures.people))
     return _deliver(services, f"digest:{slot}", settings.digest_channel, body)
 
 
@@ -117,12 +143,14 @@ def send_nudge(user: str, slot: str) -> str:
     with services.session() as session:
         settings = services.reminder_settings(session)
         nudge = nudges(session, settings, instant).get(user)
-    if nudge is None:
-        return "nothing to nudge about any more"
-    body = reminder_messages.nudge_message(nudge, settings.stale_days)
+        if nudge is None:
+            return "nothing to nudge about any more"
+        names = log_names(session, services.directory(), nudge.quiet)
+    body = reminder_messages.nudge_message(nudge, settings.stale_days, names)
 
     def to_channel():
-        return settings.digest_channel, reminder_messages.nudge_message(nudge, settings.stale_days, fallback_for=user)
+        return settings.digest_channel, reminder_messages.nudge_message(nudge, settings.stale_days, names,
+                                                                        fallback_for=user)
 
     return _deliver(services, f"nudge:{user}:{instant.date()}", user, body, fallback=to_channel)
 

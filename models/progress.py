@@ -8,11 +8,13 @@ The cost follows the number of areas and conversations, not the log: one query
 reads each begun area's start, and one reads the latest stage change of each
 conversation through a partial index holding only stage changes.
 """
+import functools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
+import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -24,16 +26,34 @@ from models.tables import ActionItem, Area, Conversation, ConversationArea, LogE
 from models.text import parse_date
 
 WEEKS_SHOWN = 8
-# The pace so far is the areas begun per week over this many weeks (fewer, if the first start was later).
-PACE_WEEKS = 8
-# At least this share of the pace needed still counts as "at risk" rather than "off track".
-AT_RISK_SHARE = 0.75
 AS_OF = re.compile(r"(?i)\b(as of)\b")
-ON_TRACK, AT_RISK, OFF_TRACK = "on track", "at risk", "off track"
+
+# --- the forecast's rules (FORECAST_RULE and STATUS_RULE say them in words) ---
+# The pace so far is read over the weeks since the first start, counted back from the day, at most this many;
+# with fewer weeks since the first start, or fewer areas begun, than these, it is too early to project.
+PACE_WEEKS = 8
+MIN_WEEKS = 3
+MIN_STARTS = 3
+# The projection: this many runs of the coming weeks, each week's starts drawn at random from the weeks
+# observed. Seeded, so the same history always gives the same answer.
+RUNS = 5000
+SEED = 2011
+HORIZON_WEEKS = 260  # five years: a run not done by then is not done
+# The status follows from the chance that every area has begun by the target date: on track from ON_TRACK_CHANCE
+# (so the 85% date is on or before the target), at risk from AT_RISK_CHANCE (the 50% date is), off track below.
+ON_TRACK_CHANCE = 0.85
+AT_RISK_CHANCE = 0.5
+ON_TRACK, AT_RISK, OFF_TRACK, TOO_EARLY = "on track", "at risk", "off track", "too early to tell"
+FORECAST_RULE = (
+    f"the pace so far is the areas begun per week over the weeks since the first start (at most the last "
+    f"{PACE_WEEKS}); {RUNS:,} simulated runs of the coming weeks, each week's starts drawn at random from those "
+    "weeks', give the chance that every area has begun by the target date and the dates by which half and 85% of "
+    f"the runs have. Under {MIN_WEEKS} weeks or {MIN_STARTS} areas begun, it is too early to project."
+)
 STATUS_RULE = (
-    "On track: the pace so far (areas begun in the last 8 weeks, per week) begins every area by the target date. "
-    "At risk: it is at least three quarters of the pace needed. "
-    "Off track: less, or the target date has passed with areas not begun."
+    f"On track: at least an {ON_TRACK_CHANCE:.0%} chance that every area has begun by the target date. "
+    f"At risk: at least {AT_RISK_CHANCE:.0%}. Off track: less, or the target date has passed with areas not "
+    f"begun. Too early to tell: fewer than {MIN_WEEKS} weeks since the first start or {MIN_STARTS} areas begun."
 )
 
 
@@ -86,11 +106,14 @@ class Week:
 
 @dataclass(frozen=True)
 class Forecast:
-    """Where the pace so far leads, and the status it earns (STATUS_RULE)."""
+    """Where the pace so far leads, and the status it earns (FORECAST_RULE, STATUS_RULE)."""
 
+    weekly: tuple[int, ...]  # areas begun in each week observed, oldest first (at most PACE_WEEKS)
+    pace_so_far: float | None  # their mean, areas a week; None while it is too early to project
     pace_needed: float | None  # areas a week from now to the target; None once it has passed
-    pace_so_far: float  # areas a week lately
-    projected: date | None  # when every area will have begun at the pace so far
+    chance: float | None  # the share of runs with every area begun by the target; None while too early
+    p50: date | None  # the day half the runs have every area begun by (None: not within HORIZON_WEEKS)
+    p85: date | None  # the day 85% of them have
     status: str
     reason: str
 
@@ -230,29 +253,128 @@ def _tallies(areas: list[Area], start_day: dict[str, date], key) -> tuple[Tally,
     return tuple(Tally(name, begun, total) for name, (begun, total) in sorted(totals.items()))
 
 
+def weekly_starts(start_days: tuple[date, ...], as_of: date) -> tuple[int, ...]:
+    """Areas begun in each week observed, oldest first: the weeks counted back from `as_of` (its last day) to
+    the first start, at most PACE_WEEKS. The oldest may begin up to six days before the first start, days
+    counted as observed with nothing begun: so no start is left out, and the pace is never overstated."""
+    if not start_days:
+        return ()
+    weeks = min(PACE_WEEKS, math.ceil(((as_of - start_days[0]).days + 1) / 7))
+    counts = [0] * weeks
+    for day in start_days:
+        back = (as_of - day).days // 7  # 0: the week ending on as_of
+        if 0 <= back < weeks:
+            counts[weeks - 1 - back] += 1
+    return tuple(counts)
+
+
 def forecast(start_days: tuple[date, ...], total: int, as_of: date, target: date) -> Forecast:
-    """The pace needed, the pace so far, the projected date and the status (STATUS_RULE), for `total`
-    areas of which those begun began on `start_days` (in order)."""
+    """The pace so far and needed, the simulated outlook and the status (FORECAST_RULE, STATUS_RULE), for
+    `total` areas of which those begun began on `start_days` (in order)."""
     remaining = total - len(start_days)
-    pace_so_far = 0.0
-    if start_days:
-        span = min(PACE_WEEKS * 7, max(7, (as_of - start_days[0]).days + 1))
-        recent = sum(1 for day in start_days if (as_of - day).days < span)
-        pace_so_far = recent / (span / 7)
+    weekly = weekly_starts(start_days, as_of)
+    to_target = (target - as_of).days
+    pace_needed = remaining / (to_target / 7) if to_target > 0 else None
     if remaining == 0:
-        return Forecast(0.0, pace_so_far, start_days[-1] if start_days else as_of, ON_TRACK, "every area has begun")
-    projected = as_of + timedelta(days=math.ceil(remaining / pace_so_far * 7)) if pace_so_far else None
-    if as_of >= target:
-        return Forecast(None, pace_so_far, projected, OFF_TRACK,
-                        f"the target date has passed with {remaining} areas not begun")
-    pace_needed = remaining / ((target - as_of).days / 7)
-    if projected and projected <= target:
-        return Forecast(pace_needed, pace_so_far, projected, ON_TRACK,
-                        "at the pace so far every area begins by the target date")
-    if pace_so_far >= AT_RISK_SHARE * pace_needed:
-        return Forecast(pace_needed, pace_so_far, projected, AT_RISK,
-                        "the pace so far is a little short of the pace needed")
-    return Forecast(pace_needed, pace_so_far, projected, OFF_TRACK, "the pace so far is well short of the pace needed")
+        done = start_days[-1] if start_days else as_of
+        return Forecast(weekly, _mean(weekly), pace_needed, 1.0, done, done, ON_TRACK, "every area has begun")
+    passed = f"the target date has passed with {remaining} areas not begun"
+    if not start_days or (as_of - start_days[0]).days + 1 < 7 * MIN_WEEKS or len(start_days) < MIN_STARTS:
+        return Forecast(weekly, None, pace_needed, None, None, None, *(
+            (OFF_TRACK, passed) if to_target <= 0 else (TOO_EARLY, _too_early(start_days))))
+    done_weeks = finishing_weeks(weekly, remaining, max(0, to_target // 7))
+    chance = float((done_weeks <= to_target // 7).mean()) if to_target > 0 else 0.0
+    p50, p85 = (_percentile_day(done_weeks, share, as_of) for share in (0.5, 0.85))
+    outlook = Forecast(weekly, _mean(weekly), pace_needed, chance, p50, p85, "", "")
+    if to_target <= 0:
+        return replace(outlook, status=OFF_TRACK, reason=passed)
+    if not any(weekly):
+        return replace(outlook, status=OFF_TRACK, reason=f"no area has begun in the last {len(weekly)} weeks")
+    status = ON_TRACK if chance >= ON_TRACK_CHANCE else AT_RISK if chance >= AT_RISK_CHANCE else OFF_TRACK
+    return replace(outlook, status=status,
+                   reason=f"every area has begun by the target date in {runs_share(chance)} simulated runs")
+
+
+def _mean(weekly: tuple[int, ...]) -> float | None:
+    return sum(weekly) / len(weekly) if len(weekly) >= MIN_WEEKS else None
+
+
+def _too_early(start_days: tuple[date, ...]) -> str:
+    if not start_days:
+        return "no area has begun yet"
+    if len(start_days) < MIN_STARTS:
+        return f"only {len(start_days)} {'area has' if len(start_days) == 1 else 'areas have'} begun, too few to project"
+    return f"the first area began under {MIN_WEEKS} weeks ago, too soon to project"
+
+
+def runs_share(chance: float) -> str:
+    """How many of the runs, in words: “all 5,000”, “62% of the 5,000”, never a rounded 0% or 100%."""
+    if chance in (0, 1):
+        return f"{'all' if chance else 'none of the'} {RUNS:,}"
+    said = f"{chance:.0%}"
+    said = {"100%": "over 99%", "0%": "under 1%"}.get(said, said)
+    return f"{said} of the {RUNS:,}"
+
+
+def _percentile_day(done_weeks: np.ndarray, share: float, as_of: date) -> date | None:
+    """The day by which `share` of the runs have every area begun (None: not within HORIZON_WEEKS)."""
+    weeks = int(done_weeks[math.ceil(share * len(done_weeks)) - 1])
+    return as_of + timedelta(weeks=weeks) if weeks <= HORIZON_WEEKS else None
+
+
+def _runs(weekly: tuple[int, ...]):
+    """The runs' areas begun in the coming weeks, CHUNK_WEEKS at a time: (RUNS, CHUNK_WEEKS) arrays of
+    running totals, each week's starts drawn from `weekly`; the same for the same `weekly`, every time."""
+    rng = np.random.default_rng(SEED)
+    observed = np.array(weekly, dtype=np.int32)
+    total = np.zeros((RUNS, 1), dtype=np.int32)
+    while True:
+        draws = observed[rng.integers(0, len(observed), size=(RUNS, CHUNK_WEEKS))]
+        running = total + np.cumsum(draws, axis=1, dtype=np.int32)
+        total = running[:, -1:]
+        yield running
+
+
+CHUNK_WEEKS = 52
+NEVER = np.iinfo(np.int32).max
+
+
+@functools.lru_cache(maxsize=256)
+def finishing_weeks(weekly: tuple[int, ...], remaining: int, weeks_wanted: int) -> np.ndarray:
+    """The week each run has every area begun in (1: the week after the day), sorted; NEVER for runs not done
+    by the last week simulated. Weeks are simulated until `weeks_wanted` are and 85% of the runs are done, or
+    HORIZON_WEEKS; so the chance by the target and the 50% and 85% dates are exact for the runs. Kept, since
+    /sc progress asks the same question of the same history again and again (the result is read-only)."""
+    done = np.full(RUNS, NEVER, dtype=np.int32)
+    if any(weekly):
+        simulated = 0
+        for running in _runs(weekly):
+            finished = running >= remaining
+            first = np.argmax(finished, axis=1)
+            now_done = (done == NEVER) & finished[:, -1]
+            done[now_done] = simulated + 1 + first[now_done]
+            simulated += running.shape[1]
+            if simulated >= HORIZON_WEEKS or (simulated >= weeks_wanted and (done != NEVER).mean() >= 0.85):
+                break
+    done.sort()
+    done.setflags(write=False)
+    return done
+
+
+def coverage_band(p: "Progress", weeks: int, shares: tuple[float, ...] = (0.15, 0.5, 0.85)) -> list[tuple]:
+    """For each of the next `weeks` weeks, its last day and the areas begun by then at each share of the runs
+    (the burn-up chart's band): the 15% line reaches every area on the 85% date, the 50% line on the 50% date."""
+    if p.pace_so_far is None or not any(p.weekly) or not p.remaining:
+        return []
+    rows = []
+    for running in _runs(p.weekly):
+        levels = np.quantile(running, shares, axis=0, method="inverted_cdf")
+        for column in range(running.shape[1]):
+            if len(rows) == weeks:
+                return rows
+            rows.append((p.as_of + timedelta(weeks=len(rows) + 1),
+                         *(min(p.total, p.begun + int(level[column])) for level in levels)))
+    return rows
 
 
 # --- what mentions ask ---------------------------------------------------------------
@@ -274,10 +396,6 @@ def overdue_actions(session: Session, today: date) -> list[tuple[ActionItem, str
 
 
 # --- the report --------------------------------------------------------------------
-
-# A begun area whose conversation has had no activity for this long is at risk of stalling.
-STALLED_DAYS = 28
-
 
 @dataclass(frozen=True)
 class AreaLine:
@@ -321,9 +439,9 @@ def area_lines(session: Session, directory: AreaDirectory, scope: Scope, as_of: 
     return sorted(lines, key=lambda line: (line.area.hma, line.area.name))
 
 
-def stalled(lines: list[AreaLine], as_of: date) -> list[AreaLine]:
-    """Begun areas with no activity in the STALLED_DAYS before the day, the quietest first."""
-    quiet = [line for line in lines if line.begun and line.last_activity
-             and (as_of - clock.local(line.last_activity).date()).days >= STALLED_DAYS]
+def stalled(lines: list[AreaLine], as_of: date, quiet_days: int) -> list[AreaLine]:
+    """Begun areas at risk of stalling: no entry in their conversation for over `quiet_days` by the end of the
+    day, the quietest first. `quiet_days` is the team's one quiet-days setting, the one that nudges leads."""
+    quiet_since = end_of(as_of) - timedelta(days=quiet_days)
+    quiet = [line for line in lines if line.begun and line.last_activity and line.last_activity < quiet_since]
     return sorted(quiet, key=lambda line: line.last_activity)
-

@@ -24,6 +24,7 @@ from models.tables import (
     ActionItem,
     BotSetting,
     Conversation,
+    ConversationArea,
     Delivery,
     LogEntry,
     Reminder,
@@ -198,10 +199,11 @@ def record_sent(session: Session, key: str, channel: str, ts: str) -> None:
 
 @dataclass
 class Nudge:
-    """One person's nudge for a day: their quiet conversations and their actions due."""
+    """One person's nudge for a day: their quiet conversations and their actions due, each action with its
+    conversation's title."""
 
     quiet: list[Conversation]
-    actions: list[ActionItem]
+    actions: list[tuple[ActionItem, str]]
 
 
 def nudges(session: Session, settings: ReminderSettings, instant: datetime) -> dict[str, Nudge]:
@@ -214,13 +216,36 @@ def nudges(session: Session, settings: ReminderSettings, instant: datetime) -> d
         .order_by(col(Conversation.last_activity_at))
     ):
         people.setdefault(conversation.lead_user_id, Nudge([], [])).quiet.append(conversation)
-    for action in session.exec(
-        select(ActionItem).where(col(ActionItem.done_at).is_(None), col(ActionItem.due_on) <= instant.date(),
-                                 col(ActionItem.created_at) <= instant)
-        .order_by(col(ActionItem.due_on))
+    for action, title in session.exec(
+        select(ActionItem, Conversation.title)
+        .join(Conversation, col(Conversation.id) == col(ActionItem.conversation_id))
+        .where(col(ActionItem.done_at).is_(None), col(ActionItem.due_on) <= instant.date(),
+               col(ActionItem.created_at) <= instant)
+        .order_by(col(ActionItem.due_on), col(ActionItem.id))
     ):
-        people.setdefault(action.owner_user_id, Nudge([], [])).actions.append(action)
+        people.setdefault(action.owner_user_id, Nudge([], [])).actions.append((action, title))
     return people
+
+
+def log_names(session: Session, directory: AreaDirectory, conversations: list[Conversation]) -> dict[int, str]:
+    """The name to type in `/sc log <name> ...` for each conversation: its title where that names its area or
+    HMA; else (a conversation of areas chosen one by one, titled “Ashfield, Mansfield”, which `/sc log` would
+    read as Ashfield and the words “Mansfield, ...”) the name of its first area."""
+    ids = [c.id for c in conversations]
+    codes: dict[int, list[str]] = {}
+    for conversation_id, code in session.exec(select(ConversationArea.conversation_id, ConversationArea.area_code)
+                                              .where(col(ConversationArea.conversation_id).in_(ids))):
+        codes.setdefault(conversation_id, []).append(code)
+    names = {}
+    for conversation in conversations:
+        covered = codes.get(conversation.id, [])
+        try:
+            named = set(directory.resolve(conversation.title).codes) <= set(covered)
+        except InputError:
+            named = False
+        names[conversation.id] = conversation.title if named or not covered else min(
+            directory.by_code[code].name for code in covered)
+    return names
 
 
 # --- personal reminders ------------------------------------------------------------
@@ -331,18 +356,32 @@ def after_sending(session: Session, reminder: Reminder) -> None:
 # --- the weekly digest -------------------------------------------------------------
 
 @dataclass
+class Moved:
+    """A start or stage change in the week before a digest."""
+
+    title: str  # the conversation's
+    text: str
+    by: str  # who made it: a Slack user id
+
+
+@dataclass
 class Digest:
     """The region's coverage as of an instant, for the weekly digest: /sc progress's figures,
     with the week's moves and the areas still to begin."""
 
     as_of: datetime
     progress: Progress
-    moved: list[tuple[str, str]]  # (conversation title, what happened) in the week before as_of
+    moved: list[Moved]  # in the week before as_of, oldest first
     not_begun: dict[str, list[str]]  # HMA -> area names
 
     @property
     def days_to_target(self) -> int:
         return (self.progress.target - self.as_of.date()).days
+
+    @property
+    def people(self) -> set[str]:
+        """Everyone the digest names."""
+        return {m.by for m in self.moved}
 
 
 def digest(session: Session, directory: AreaDirectory, settings: ReminderSettings, as_of: datetime) -> Digest:
@@ -350,12 +389,12 @@ def digest(session: Session, directory: AreaDirectory, settings: ReminderSetting
                        before=as_of)
     begun = starts_by_area(session, as_of)
     not_begun = {hma: [a.name for a in areas if a.code not in begun] for hma, areas in directory.hmas.items()}
-    moved = list(session.exec(
-        select(Conversation.title, LogEntry.text)
+    moved = session.exec(
+        select(Conversation.title, LogEntry.text, LogEntry.author_user_id)
         .join(Conversation, col(Conversation.id) == col(LogEntry.conversation_id))
         .where(col(LogEntry.kind).in_(["start", "stage"]), col(LogEntry.created_at) > as_of - timedelta(days=7),
                col(LogEntry.created_at) <= as_of)
-        .order_by(col(LogEntry.created_at))
-    ).all())
-    return Digest(as_of, progress, [tuple(row) for row in moved],
+        .order_by(col(LogEntry.created_at), col(LogEntry.id))
+    ).all()
+    return Digest(as_of, progress, [Moved(*row) for row in moved],
                   {hma: names for hma, names in not_begun.items() if names})

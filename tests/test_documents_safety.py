@@ -65,7 +65,7 @@ def test_the_progress_report_spreadsheet_shows_a_formula_like_name_as_text(store
     lines = area_lines(store, directory, scope, as_of)
     # A lead whose Slack name is a formula, another whose name is a DDE command.
     names = {LEAD: "=1+1", OTHER: "@SUM(A1)|cmd"}
-    book = load_workbook(io.BytesIO(report_xlsx(progress, lines, stalled(lines, as_of), names)))
+    book = load_workbook(io.BytesIO(report_xlsx(progress, lines, stalled(lines, as_of, 21), names, 21)))
     assert_no_formula(book)
     shown = {c.value for c in text_cells(book)}
     assert {"'=1+1", "'@SUM(A1)|cmd", "'" + FORMULA} <= shown

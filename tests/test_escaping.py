@@ -27,7 +27,7 @@ from models.conversations import ConversationView
 from models.db import get_engine
 from models.migrate import upgrade
 from models.progress import measure, not_begun, scope_of
-from models.reminders import Nudge
+from models.reminders import Digest, Moved, Nudge
 from models.tables import ActionItem, Conversation, ExtractRequest, LogEntry, Reminder
 from tests.workspace import MEMBER, TEAM_CHANNEL, MarkupWalk
 
@@ -216,7 +216,11 @@ def test_area_and_hma_names_are_shown_as_typed_in_every_view(hostile_directory):
         reminder_views.reminder_message(reminder, HOSTILE, "https://em-housing.slack.com/archives/C0TEAM/p1",
                                         fallback_for=MEMBER),
         reminder_views.reminders_list([reminder], {1: HOSTILE}),
-        reminder_views.nudge_message(Nudge(actions=[action], quiet=[conversation]), 21, fallback_for=MEMBER),
+        reminder_views.nudge_message(Nudge(actions=[(action, HOSTILE)], quiet=[conversation]), 21,
+                                     {conversation.id: HOSTILE}, fallback_for=MEMBER),
+        # A Slack display name is anyone's text too.
+        reminder_views.digest_message(Digest(clock.now(), progress, [Moved(HOSTILE, HOSTILE, MEMBER)], {}),
+                                      {MEMBER: HOSTILE}),
         status_message(request),
         {"text": files_comment(request)},
         {"text": short_progress(progress)},

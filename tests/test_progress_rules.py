@@ -10,17 +10,18 @@ from models.areas import load_directory
 from models.db import get_engine
 from models.errors import InputError
 from models.progress import (
-    AT_RISK,
+    FORECAST_RULE,
     OFF_TRACK,
     ON_TRACK,
     STATUS_RULE,
     Progress,
-    forecast,
+    area_lines,
     measure,
     not_begun,
     overdue_actions,
     parse_progress,
     scope_of,
+    stalled,
 )
 from models.stages import STAGES
 from tests.conftest import CLEARED_TABLES
@@ -61,11 +62,14 @@ def test_the_region_today(engine, directory):
         (date(2010, 10, 25), 0, 0), (date(2010, 11, 1), 0, 0), (date(2010, 11, 8), 1, 1),
         (date(2010, 11, 15), 0, 0), (date(2010, 11, 22), 1, 1), (date(2010, 11, 29), 0, 0),
         (date(2010, 12, 6), 1, 1), (date(2010, 12, 13), 1, 1)]
-    # 4 areas begun in the last 8 weeks; 32 left over the 107 days to 1 Apr 2011.
-    assert p.pace_so_far == 0.5
+    # The last 8 whole weeks (21 Oct to 15 Dec): Chesterfield, Gedling, Rutland and High Peak in weeks 3, 5, 7
+    # and 8; 32 left over the 107 days to 1 Apr 2011.
+    assert p.weekly == (0, 0, 1, 0, 1, 0, 1, 1) and p.pace_so_far == 0.5
     assert round(p.pace_needed, 2) == 2.09
-    assert p.projected == date(2012, 3, 7)  # 32 / 0.5 = 64 weeks = 448 days on
-    assert p.status == OFF_TRACK
+    # Each simulated week begins one area or none, even odds: 15 weeks to the target begin 15 at most.
+    assert (p.chance, p.status) == (0.0, OFF_TRACK)
+    # 32 begun takes n weeks with P(Binomial(n, 1/2) >= 32) >= 1/2: 63 weeks (exactly 1/2), 72 for 85% (0.855).
+    assert p.p50 == date(2010, 12, 15) + timedelta(weeks=63) and p.p85 == date(2010, 12, 15) + timedelta(weeks=72)
 
 
 def test_by_hma_and_by_county(engine, directory):
@@ -88,11 +92,12 @@ def test_as_of_an_earlier_day_reads_the_history(engine, directory):
     assert (p.begun, p.total) == (6, 40)
     # Gedling moved to evidence on 2 Dec; Rutland and High Peak began later still.
     assert p.funnel["engaged"] == 2 and p.funnel["evidence"] == 1 and p.funnel["plan-drafted"] == 1
-    assert p.pace_so_far == 0.625  # Derby HMA's 3, Chesterfield, Gedling over 8 weeks; Leicester is older
-    assert p.projected == date(2011, 12, 16)
+    # Derby HMA's 3, Chesterfield, Gedling over the 8 whole weeks from 5 Oct; Leicester (4 Oct) is older.
+    assert p.weekly == (0, 3, 0, 0, 0, 1, 0, 1) and p.pace_so_far == 0.625
     assert p.status == OFF_TRACK
     before_any = progress(engine, directory, as_of=date(2010, 10, 1))
-    assert before_any.begun == 0 and sum(before_any.funnel.values()) == 0 and before_any.projected is None
+    assert before_any.begun == 0 and sum(before_any.funnel.values()) == 0
+    assert (before_any.status, before_any.p50) == ("too early to tell", None)
 
 
 def test_a_county_narrows_it(engine, directory):
@@ -103,23 +108,7 @@ def test_a_county_narrows_it(engine, directory):
 
 def test_an_hma_all_begun_is_on_track(engine, directory):
     p = progress(engine, directory, "Derby HMA")
-    assert (p.begun, p.total, p.status, p.projected) == (3, 3, ON_TRACK, date(2010, 10, 13))
-
-
-def test_the_status_rule():
-    def status(start_days: list[date], total: int, as_of: date) -> tuple[str, date | None]:
-        pace = forecast(start_days=tuple(start_days), total=total, as_of=as_of, target=TARGET)
-        return pace.status, pace.projected
-    # One area a Monday from 3 Jan to 21 Feb: on Sunday 27 Feb that is 8 in 8 weeks, 1 a week,
-    # with 33 days (4.7 weeks) to the target.
-    weekly = [date(2011, 1, 3) + timedelta(weeks=n) for n in range(8)]
-    sunday = date(2011, 2, 27)
-    assert status(weekly, 12, sunday) == (ON_TRACK, date(2011, 3, 27))  # 4 left: 4 weeks
-    # 5 left needs 1.06 a week: 1 a week is over three quarters of that, but lands on 3 Apr.
-    assert status(weekly, 13, sunday) == (AT_RISK, date(2011, 4, 3))
-    assert status(weekly, 20, sunday)[0] == OFF_TRACK  # 12 left needs 2.5 a week
-    assert status(weekly, 12, date(2011, 4, 2))[0] == OFF_TRACK  # the target has passed
-    assert status([], 5, date(2011, 1, 1)) == (OFF_TRACK, None)  # nothing begun yet
+    assert (p.begun, p.total, p.status, p.p50) == (3, 3, ON_TRACK, date(2010, 10, 13))
 
 
 def test_what_mentions_ask(engine, directory):
@@ -152,4 +141,37 @@ def test_the_help_states_the_status_rule():
     from bot.views.blocks import render_text
 
     said = render_text("help.md.j2", stages=STAGES)
-    assert "• Status: " + STATUS_RULE in said and "/sc progress" in said and "who leads Leicester?" in said
+    assert "• Status: " + STATUS_RULE in said and "• Forecast: " + FORECAST_RULE in said and "/sc progress" in said and "who leads Leicester?" in said
+
+
+def test_report_table_rows_never_split_across_pages(engine, directory):
+    """Leads with long Slack display names (80 characters, Slack's longest) make rows of several lines; each
+    row stays whole on one page, and each table's header row starts every page it runs onto."""
+    from weasyprint import HTML
+
+    from bot.documents.charts import burn_up_png
+    from bot.documents.progress_report import report_html
+
+    with Session(engine) as session:
+        p = measure(session, directory, scope_of(directory, ""), date(2010, 12, 20), TARGET)
+        lines = area_lines(session, directory, p.scope, p.as_of)
+    names = {"U0MEMBER": "Margaret Montgomery-Fitzwilliam, Housing Strategy and Enabling Lead (East)",
+             "U0OTHER": "Olivia Oyelaran-Whitfield, Strategic Housing Market Assessment Programme Officer"}
+    document = HTML(string=report_html(p, lines, stalled(lines, p.as_of, 21), names, 21, burn_up_png(p))).render()
+    pages_of_row: dict[int, set[int]] = {}
+    headers_on: list[int] = []
+
+    def rows(box, page: int) -> None:
+        if getattr(box, "element_tag", None) == "tr":
+            if box.element.find("td") is not None:
+                pages_of_row.setdefault(id(box.element), set()).add(page)
+            elif page not in headers_on:
+                headers_on.append(page)
+        for child in getattr(box, "children", None) or []:
+            rows(child, page)
+
+    for number, page in enumerate(document.pages):
+        rows(page._page_box, number)
+    assert len(document.pages) >= 3 and len(pages_of_row) > 50
+    assert [pages for pages in pages_of_row.values() if len(pages) > 1] == []
+    assert headers_on == list(range(len(document.pages)))  # the area table's header on each page it runs to

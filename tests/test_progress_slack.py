@@ -3,19 +3,22 @@
 The figures come from the hand-counted history in tests/progress_fixture.py.
 """
 import io
+import re
+import subprocess
+from datetime import date, datetime
 
 import pytest
 import redis
 from openpyxl import load_workbook
+from rq import Queue
 from sqlalchemy import text
 
 from bot.offline.local_services import free_port
 from jobs.progress import post_chart
 from models.db import get_engine
 from models.migrate import upgrade
-from models.tables import ProgressUpload
 from tests.conftest import bot_environment, serve, wait_healthy
-from tests.progress_fixture import TODAY, build_history
+from tests.progress_fixture import OTHER, TODAY, build_history
 from tests.workspace import (
     MANAGER,
     MEMBER,
@@ -42,9 +45,11 @@ def test_progress_as_of_a_day_answers_the_caller_alone(history):
     assert reply.json["response_type"] == "ephemeral"
     assert "Progress: East Midlands as of 15 Dec 2010" in said
     assert "*8 of 40 areas have begun* (20%)" in said
-    assert "*Off track*: the pace so far is well short of the pace needed" in said
-    assert "*Pace needed*\n2.1 areas a week" in said and "*Pace so far*\n0.5 areas a week" in said
-    assert "*Every area begun by*\n7 Mar 2012" in said and "*Target*\n1 Apr 2011" in said
+    assert "*Off track*: every area has begun by the target date in none of the 5,000 simulated runs" in said
+    assert "*Pace so far*\n0.5 areas a week over the last 8 weeks" in said and "*Pace needed*\n2.1 areas a week" in said
+    # 32 to go at one area or none a week, even odds: 63 weeks for half the runs, 72 for 85% (test_progress_rules).
+    assert "*Every area begun by*\n29 Feb 2012 in half the runs,\n2 May 2012 in 85%" in said
+    assert "*Target*\n1 Apr 2011" in said and "5,000 simulated runs of the coming weeks" in str(reply.json["blocks"])
     assert "• Derby HMA: 3 of 3" in said and "• Leicester &amp; Leicestershire HMA: 1 of 8" in said
     assert "• Derbyshire: 4 of 8" in said and "• Nottinghamshire: 1 of 7" in said
     assert "• Engaged: 3\n• Shared evidence base: 2\n• Local Investment Plan drafted: 1\n" in said
@@ -57,7 +62,7 @@ def test_progress_earlier_is_read_from_the_history_and_share_posts_in_channel(hi
     assert reply.json["response_type"] == "in_channel"
     assert "*6 of 40 areas have begun* (15%)" in said
     assert "• Engaged: 2\n• Shared evidence base: 1\n• Local Investment Plan drafted: 1\n" in said
-    assert "*Every area begun by*\n16 Dec 2011" in said
+    assert "*Pace so far*\n0.6 areas a week over the last 8 weeks" in said and "in half the runs" in said
 
 
 def test_progress_for_a_county(history):
@@ -80,13 +85,14 @@ def test_progress_bad_input_gets_a_short_answer(history, typed, answer):
 def test_a_private_chart_goes_to_the_callers_direct_messages_once(history):
     said = history.command("progress chart as of 2010-12-15").message_text
     assert "The burn-up chart is on its way to your direct messages with me" in said
+    [job] = Queue("documents", connection=history.redis).jobs
     assert history.run_jobs() == 1
     [chart] = history.slack.files.values()
-    assert chart["name"] == "burn-up-2010-12-15.png" and chart["content"].startswith(b"\x89PNG")
-    assert chart["shared"]["channel"] == DM
+    asked = datetime.fromisoformat(job.args[-1])
+    assert chart["name"] == f"burn-up-east-midlands-as-of-2010-12-15-made-{asked:%Y-%m-%d-%H%M}.png"
+    assert chart["content"].startswith(b"\x89PNG") and chart["shared"]["channel"] == DM
     # The same job again (a retry) uploads nothing more.
-    [upload] = history.rows(ProgressUpload)
-    assert post_chart(upload.request_key, "", MEMBER, "", "2010-12-15") == {"uploaded": False}
+    assert post_chart(*job.args) == {"uploaded": False}
     assert len(history.slack.files) == 1
 
 
@@ -105,27 +111,84 @@ def test_the_report_is_for_managers(history):
     assert not history.slack.calls_to("chat.postMessage")
 
 
-def test_a_manager_gets_the_report_in_the_thread_of_the_request(history):
-    reply = history.command("report as of 2010-12-20", user=MANAGER)
+def report(history, text: str = "report as of 2010-12-20") -> dict[str, dict]:
+    """Ask for a report as a manager and run its job: the files it put in Slack, by name."""
+    before, posts = set(history.slack.files), len(history.slack.calls_to("chat.postMessage"))
+    reply = history.command(text, user=MANAGER)
     assert "Building the progress report" in reply.message_text
-    [request] = history.slack.wait_for("chat.postMessage")
-    assert "asked for the progress report for East Midlands as of 20 Dec 2010" in request.args["text"]
-    history.slack.wait_for("chat.postMessage")
+    history.slack.wait_for("chat.postMessage", posts + 1)  # the report's thread, then its job is queued
+    history.settle()
     assert history.run_jobs() == 1
-    files = {f["name"]: f for f in history.slack.files.values()}
-    assert set(files) == {"progress-2010-12-20.pdf", "progress-2010-12-20.xlsx"}
+    return {f["name"]: f for key, f in history.slack.files.items() if key not in before}
+
+
+def pdf_text(content: bytes) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
+
+
+def test_a_manager_gets_the_report_in_the_thread_of_the_request(history):
+    history.slack.users[OTHER] = "Olive"
+    try:
+        files = report(history)
+    finally:
+        del history.slack.users[OTHER]
+    [request] = [c for c in history.slack.calls_to("chat.postMessage") if "asked for the progress report" in c.args["text"]]
+    assert "asked for the progress report for East Midlands as of 20 Dec 2010" in request.args["text"]
+    [pdf] = [name for name in files if name.endswith(".pdf")]
+    assert re.fullmatch(r"progress-east-midlands-as-of-2010-12-20-made-\d{4}-\d\d-\d\d-\d{4}\.pdf", pdf)
+    assert set(files) == {pdf, pdf.replace(".pdf", ".xlsx")}
     thread = {f["shared"]["thread_ts"] for f in files.values()}
     posted = [ts for (channel, ts), m in history.slack.messages.items() if "asked for the progress report" in m["text"]]
     assert thread == set(posted)
-    assert files["progress-2010-12-20.pdf"]["content"].startswith(b"%PDF")
-    workbook = load_workbook(io.BytesIO(files["progress-2010-12-20.xlsx"]["content"]))
+    assert files[pdf]["content"].startswith(b"%PDF")
+    workbook = load_workbook(io.BytesIO(files[pdf.replace(".pdf", ".xlsx")]["content"]))
     areas = list(workbook["Areas"].values)
     assert len(areas) == 41  # a header and the 40 areas
-    leicester = next(row for row in areas if row[0] == "Leicester")
-    assert leicester[5] == "Local Investment Plan drafted" and leicester[7] == "member"
+    leads = {row[0]: row[7] for row in areas[1:]}
+    assert (leads["Leicester"], leads["Derby"], leads["Gedling"], leads["Bolsover"]) == ("member", "Olive", "Olive", None)
+    assert next(row for row in areas if row[0] == "Leicester")[5] == "Local Investment Plan drafted"
     assert [row[1] for row in workbook["Stages"].values][1:4] == [3, 2, 1]
-    # Leicester's last activity was 22 Nov, 4 weeks before: at risk. Derby HMA's was 29 Nov.
+    # At risk: no entry for over 21 days (the quiet-days setting's default) by the end of 20 Dec, so none since
+    # 29 Nov: Leicester (22 Nov), then Derby HMA's three areas (29 Nov 10:00).
+    assert [row[0] for row in workbook["At risk"].values][1:] == ["Leicester", "Amber Valley", "Derby", "South Derbyshire"]
+    summary = dict(workbook["Summary"].values)
+    assert summary["Status"] == "off track" and summary["Chance every area has begun by the target"] == 0
+    assert summary["Every area begun by, in half the runs"].date() > date(2011, 4, 1)
+    said = pdf_text(files[pdf]["content"])
+    assert "no entry for over 21 days" in said and "Olive" in said and "U0" not in said
+
+
+def test_the_report_names_leads_as_slack_shows_them_asking_slack_once(history):
+    """A lead Slack does not know is said so, never shown as an id; each lead is asked of Slack once
+    (users.info, kept an hour), however many reports."""
+    files = report(history)
+    report(history, "report Derbyshire as of 2010-12-20")
+    asked = [c.args["user"] for c in history.slack.calls_to("users.info")]
+    assert sorted(asked) == ["U0MEMBER", "U0OTHER"]
+    workbook = load_workbook(io.BytesIO(next(f for n, f in files.items() if n.endswith(".xlsx"))["content"]))
+    cells = [str(cell) for sheet in workbook for row in sheet.values for cell in row]
+    assert "someone Slack does not know" in cells and "member" in cells
+    assert not [cell for cell in cells if "U0" in cell]
+    assert "U0" not in pdf_text(next(f for n, f in files.items() if n.endswith(".pdf"))["content"])
+
+
+def test_a_county_report_does_not_overwrite_the_regions_of_the_same_day(history):
+    region = report(history)
+    county = report(history, "report Derbyshire as of 2010-12-20")
+    assert len(set(region) | set(county)) == 4
+    assert all(name.startswith("progress-derbyshire-as-of-2010-12-20-made-") for name in county)
+    assert all(name.startswith("progress-east-midlands-as-of-2010-12-20-made-") for name in region)
+
+
+def test_one_quiet_days_setting_puts_areas_at_risk_and_nudges_leads(history):
+    """Managers set it to 28 days: the report's areas at risk follow (Derby HMA, quiet 21 days, no longer)."""
+    with history.engine.begin() as connection:
+        connection.execute(text("INSERT INTO botsetting (key, value, changed_by, changed_at) "
+                                "VALUES ('stale_days', '28', 'U0MANAGER', '2010-12-20 09:00:00')"))
+    files = report(history)
+    workbook = load_workbook(io.BytesIO(next(f for n, f in files.items() if n.endswith(".xlsx"))["content"]))
     assert [row[0] for row in workbook["At risk"].values][1:] == ["Leicester"]
+    assert "no entry for over 28 days" in pdf_text(next(f for n, f in files.items() if n.endswith(".pdf"))["content"])
 
 
 # --- a server whose clock says 15 Dec 2010 ----------------------------------------------

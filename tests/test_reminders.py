@@ -1,4 +1,5 @@
 """Reminders toward the target: the clock, exactly-once delivery, and personal reminders."""
+import math
 import os
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from models.reminders import (
     nudge_slot,
     parse_when,
 )
-from models.tables import Conversation, Delivery, Reminder
+from models.tables import Conversation, Delivery, LogEntry, Reminder
 from tests.workspace import MANAGER, MEMBER, OUTSIDER, TEAM_CHANNEL
 
 LONDON = "Europe/London"
@@ -73,7 +74,7 @@ def test_nudges_only_on_working_days_in_england():
     ("in 2 hours ring back", "2011-01-05 17:30", "", "ring back"),
     ("2011-01-10 14:00 board meeting", "2011-01-10 14:00", "", "board meeting"),
     ("every monday 9:00 check the numbers", "2011-01-10 09:00", "weekly", "check the numbers"),
-    ("next friday send figures", "2011-01-07 09:00", "", "send figures"),
+    ("next friday send figures", "2011-01-14 09:00", "", "send figures"),  # next week's, as for due dates
     ("friday 2pm prep for the 10am meeting", "2011-01-07 14:00", "", "prep for the 10am meeting"),
 ])
 def test_when_is_the_longest_leading_phrase_that_reads_as_a_time(typed, due, repeat, rest):
@@ -122,13 +123,80 @@ def test_the_monday_digest_tells_the_true_figures(region):
         figures = digest(session, load_directory(session), settings(), at("2011-01-10T09:00"))
     progress = figures.progress
     assert (progress.begun, progress.total, figures.days_to_target) == (7, 40, 81)
-    assert [title for title, _ in figures.moved] == ["Derby", "Nottingham Core HMA"]
+    assert [(m.title, m.by) for m in figures.moved] == [("Derby", MEMBER), ("Nottingham Core HMA", MEMBER)]
     assert progress.pace_needed == pytest.approx(33 / (81 / 7))
-    # As /sc progress reckons it: the areas begun in the 41 days from the first start, per week.
-    assert progress.pace_so_far == pytest.approx(7 / (41 / 7))
+    # As /sc progress reckons it: the 6 weeks back from 10 Jan to Leicester's start (30 Nov to 10 Jan): 1 (Leicester),
+    # none for four weeks, then 6 (Derby and the HMA's 5).
+    assert progress.weekly == (1, 0, 0, 0, 0, 6) and progress.pace_so_far == pytest.approx(7 / 6)
+    # 33 to go by 1 Apr, 11 whole weeks off, each a 6, a 1 or none (1/6, 1/6, 4/6): six weeks of 6 do it, or
+    # five and at least three weeks of 1 among the other six (each a 1 with chance 1/5).
+    sixes = [math.comb(11, k) * (1 / 6) ** k * (5 / 6) ** (11 - k) for k in range(12)]
+    ones = sum(math.comb(6, j) * 0.2 ** j * 0.8 ** (6 - j) for j in range(3, 7))
+    by_hand = sum(sixes[6:]) + sixes[5] * ones
+    assert by_hand == pytest.approx(0.0066, abs=1e-4)
+    assert abs(progress.chance - by_hand) < 4 * math.sqrt(by_hand * (1 - by_hand) / 5000)
     assert progress.status == "off track"
     assert "Leicester & Leicestershire HMA" in figures.not_begun
     assert "Leicester" not in figures.not_begun["Leicester & Leicestershire HMA"]
+
+
+def test_the_digest_names_who_moved_things_as_slack_shows_them_without_pinging(region):
+    region.slack.users[OUTSIDER] = "Olive"
+    with worker_services().session() as session:
+        directory = load_directory(session)
+        clock.pin(at("2011-01-08T10:00"))
+        start_conversation(session, directory, directory.resolve("Rutland"), Details(lead_user_id=OUTSIDER),
+                           OUTSIDER)
+        clock.pin(at("2011-01-09T10:00"))
+        start_conversation(session, directory, directory.resolve("Corby"), Details(lead_user_id=MEMBER), "U0GONE")
+    clock.pin(None)
+    region.slack.departed.add(MEMBER)
+    try:
+        assert send_digest(MONDAY) == f"sent to {TEAM_CHANNEL}"
+    finally:
+        del region.slack.users[OUTSIDER]
+    [post] = [c.args for c in region.slack.calls_to("chat.postMessage")]
+    [this_week] = [b["text"]["text"] for b in post["blocks"]
+                   if b["type"] == "section" and b["text"]["text"].startswith("*This week*")]
+    assert this_week.split("\n")[1:] == [
+        "• *Derby*: Started the Single Conversation with Derby. — member (left the workspace)",
+        "• *Nottingham Core HMA*: Started the Single Conversation with Nottingham Core HMA. — member (left the workspace)",
+        "• *Rutland*: Started the Single Conversation with Rutland. — Olive",
+        "• *Corby*: Started the Single Conversation with Corby. — someone Slack does not know",
+    ]
+    assert "<@" not in str(post["blocks"]) and "U0" not in str(post["blocks"])
+
+
+def test_nudges_name_each_items_area_and_a_log_command_that_reads_back(region):
+    """Two actions both called “Send the note”; a quiet conversation of two areas chosen one by one, titled
+    “Ashfield, Mansfield”, which `/sc log Ashfield, Mansfield …` would read as Ashfield and the words
+    “Mansfield …”: its nudge suggests `/sc log Ashfield …`, which logs to it as typed."""
+    with worker_services().session() as session:
+        directory = load_directory(session)
+        clock.pin(at("2010-12-01T10:00"))
+        chosen = directory.chosen([f"area:{directory.resolve(name).codes[0]}" for name in ("Mansfield", "Ashfield")])
+        both = start_conversation(session, directory, chosen, Details(lead_user_id=MEMBER), MEMBER)
+        clock.pin(at("2011-01-05T10:00"))
+        for name in ("Leicester", "Derby"):
+            conversation = session.exec(select(Conversation).where(Conversation.title == name)).one()
+            add_action(session, conversation, "Send the note", MEMBER, date(2011, 1, 7), MEMBER)
+        session.flush()
+        both_id = both.id
+    clock.pin(None)
+    tick(worker_services(), at("2011-01-10T09:00"))
+    region.run_jobs()
+    [nudge] = [c.args for c in region.slack.calls_to("chat.postMessage") if c.args["channel"] == MEMBER]
+    said = nudge["blocks"][0]["text"]["text"].split("\n")
+    assert said[:3] == ["*Actions due*", "• *Leicester*: Send the note (due 7 Jan 2011)",
+                        "• *Derby*: Send the note (due 7 Jan 2011)"]
+    [quiet] = [line for line in said if line.startswith("• *Ashfield, Mansfield*")]
+    assert quiet.endswith("`/sc log Ashfield ...`")
+    assert nudge["text"] == "Good morning: 3 things to look at in your Single Conversations"
+
+    region.command("log Ashfield Met the housing team")
+    region.settle()
+    [entry] = [e for e in region.rows(LogEntry) if e.kind == "note"]
+    assert (entry.conversation_id, entry.text) == (both_id, "Met the housing team")
 
 
 def scbot_clock(run_at: str) -> str:
@@ -145,12 +213,14 @@ def test_clock_run_at_on_a_monday_posts_one_digest_and_again_nothing(region):
     [digest_post] = [c.args for c in region.slack.calls_to("chat.postMessage") if c.args["channel"] == TEAM_CHANNEL]
     said = str(digest_post["blocks"])
     assert "7 of 40 areas have begun* (18%)" in said and "81 days" in said and "Off track" in said
-    assert "Pace needed 2.9 areas a week, pace so far 1.2 areas a week" in said
+    assert ("Pace so far 1.2 areas a week over the last 6 weeks; every area begun by the target, 1 Apr 2011, "
+            "needs 2.9 areas a week. Half the runs have every area begun by ") in said
     assert "As of Monday 10 January 2011, 09:00" in said
     nudges = {c.args["channel"]: str(c.args["blocks"]) for c in region.slack.calls_to("chat.postMessage")
               if c.args["channel"] != TEAM_CHANNEL}
     assert "Leicester" in nudges[MEMBER] and "Quiet for over 21 days" in nudges[MEMBER]
-    assert "Send the SHMA" in nudges[OUTSIDER] and "Derby" not in nudges[OUTSIDER]
+    assert "• *Nottingham Core HMA*: Send the SHMA (due 7 Jan 2011)" in nudges[OUTSIDER]
+    assert "Derby" not in nudges[OUTSIDER]
 
     assert "queued 0" in scbot_clock("2011-01-10T09:00")
     assert "queued 0" in scbot_clock("2011-01-10T09:05")

@@ -4,6 +4,7 @@ Each chart is a Figure of its own, not pyplot: no global state shared between jo
 """
 import base64
 import io
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from textwrap import fill
@@ -18,7 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from models.commentary import number
 from models.evidence import Table
-from models.progress import Progress
+from models.progress import RUNS, TOO_EARLY, Progress, coverage_band
 
 BEGUN, TARGET_LINE, PROJECTION, GUIDE = "#1d4f91", "#888888", "#d9822b", "#cccccc"
 
@@ -36,7 +37,9 @@ def _png(figure: Figure, dpi: float | str = "figure") -> bytes:
 
 
 def burn_up_png(p: Progress, dpi: int = 110) -> bytes:
-    """Areas begun over time against the straight line to the target."""
+    """Areas begun over time against the straight line to the target, and ahead of the day the simulated runs'
+    likely range (models.progress.coverage_band): the band holds the middle 70% of runs, its lower edge
+    reaching every area on the 85% date; the dashed line is the middle run's, reaching it on the 50% date."""
     figure = Figure(figsize=(8, 4.5), dpi=dpi)
     axes = figure.subplots()
     first = p.start_days[0] if p.start_days else p.as_of
@@ -51,10 +54,19 @@ def burn_up_png(p: Progress, dpi: int = 110) -> bytes:
     axes.plot([first, p.target], [0, p.total], color=TARGET_LINE, linestyle="--", linewidth=1.2,
               label=f"Straight line to {p.target:%-d %b %Y}")
     end = max(p.target, p.as_of)
-    if p.projected and p.remaining:
-        end = max(end, min(p.projected, p.target + timedelta(days=365)))
-        axes.plot([p.as_of, p.projected], [p.begun, p.total], color=PROJECTION, linestyle=":", linewidth=1.6,
-                  label=f"At the pace so far: all by {p.projected:%-d %b %Y}")
+    if p.p85 or p.p50:
+        end = max(end, min(p.p85 or p.p50 + timedelta(days=365), p.target + timedelta(days=365)))
+    band = [(p.as_of, p.begun, p.begun, p.begun)] + coverage_band(p, -(-(end - p.as_of).days // 7))
+    if len(band) > 1:
+        weeks, low, middle, high = zip(*band)
+        runs = f"{RUNS:,} simulated runs"
+        axes.fill_between(weeks, low, high, color=PROJECTION, alpha=0.25, linewidth=0,
+                          label=f"Middle 70% of {runs}" + (f": all begun by {p.p85:%-d %b %Y} in 85%" if p.p85 else ""))
+        axes.plot(weeks, middle, color=PROJECTION, linestyle="--", linewidth=1.6,
+                  label="The middle run" + (f": all begun by {p.p50:%-d %b %Y}" if p.p50 else ""))
+    elif p.remaining:  # no band: the legend says why
+        axes.plot([], [], " ", label="Too early to project" if p.status == TOO_EARLY else
+                  f"No area begun in the last {len(p.weekly)} weeks: no date projected")
     axes.axhline(p.total, color=GUIDE, linewidth=0.8)
     axes.axvline(p.target, color=GUIDE, linewidth=0.8)
     axes.set_xlim(first - timedelta(days=7), end + timedelta(days=7))
@@ -62,7 +74,9 @@ def burn_up_png(p: Progress, dpi: int = 110) -> bytes:
     axes.set_ylabel("Areas begun")
     axes.set_title(f"{p.scope.name}: {p.begun} of {p.total} areas begun, as of {p.as_of:%-d %b %Y} ({p.status})",
                    fontsize=11, loc="left")
-    axes.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+    # A tick at the start of a month, at most eight of them: the labels name months, so never two in one month.
+    months = ((end - first).days + 14) / 30.4
+    axes.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, math.ceil(months / 8))))
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     axes.grid(axis="y", color="#eeeeee")
     axes.spines[["top", "right"]].set_visible(False)

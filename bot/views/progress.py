@@ -2,10 +2,21 @@
 
 from bot.views.blocks import day, escape, message, plain, section
 from models import clock
-from models.progress import AT_RISK, ON_TRACK, Progress
+from models.progress import (
+    AT_RISK,
+    HORIZON_WEEKS,
+    MIN_STARTS,
+    MIN_WEEKS,
+    ON_TRACK,
+    PACE_WEEKS,
+    RUNS,
+    TOO_EARLY,
+    Progress,
+)
 from models.stages import STAGES
 
-STATUS_ICON = {ON_TRACK: ":large_green_circle:", AT_RISK: ":large_yellow_circle:"}
+STATUS_ICON = {ON_TRACK: ":large_green_circle:", AT_RISK: ":large_yellow_circle:", TOO_EARLY: ":white_circle:"}
+HORIZON_SAID = f"within {HORIZON_WEEKS // 52} years"
 BAR_WIDTH = 20
 LIST_LIMIT = 2800  # characters of a list in one section, under Slack's 3,000
 
@@ -28,9 +39,43 @@ def headline(p: Progress) -> str:
 
 
 def forecast_line(p: Progress) -> str:
-    projected = day(p.projected) if p.projected else "not until starts resume"
-    return (f"Pace needed {pace(p.pace_needed)}, pace so far {pace(p.pace_so_far)}; "
-            f"every area begun by {projected} (target {day(p.target)}).")
+    """The pace and the simulated dates, in sentences that read right in every case: every area begun, too
+    early to project, no recent starts, the target passed, dates beyond the runs' horizon."""
+    if not p.remaining:
+        return (f"Every area has begun, the last on {day(p.start_days[-1])}."
+                if p.start_days else "Every area has begun.")
+    needed = (f"every area begun by the target, {day(p.target)}, needs {pace(p.pace_needed)}"
+              if p.pace_needed is not None else "")
+    if p.pace_so_far is None:
+        return (f"A projection takes {MIN_WEEKS} weeks since the first start and {MIN_STARTS} areas begun."
+                + (f" {needed[0].upper()}{needed[1:]}." if needed else ""))
+    weeks = len(p.weekly)
+    so_far = (f"Pace so far {pace(p.pace_so_far)} over the last {weeks} weeks" if any(p.weekly)
+              else f"No area has begun in the last {weeks} weeks")
+    said = so_far + (f"; {needed}." if needed else ".")
+    if not any(p.weekly):
+        return said + " At that pace no date can be projected."
+    if p.p50 is None:
+        return said + f" Fewer than half the runs have every area begun {HORIZON_SAID}."
+    if p.p85 == p.p50:
+        return said + f" Half the runs, and 85% of them, have every area begun by {day(p.p50)}."
+    later = f", 85% by {day(p.p85)}" if p.p85 else f"; 85% do not {HORIZON_SAID}"
+    return said + f" Half the runs have every area begun by {day(p.p50)}{later}."
+
+
+def all_begun_by(p: Progress) -> str:
+    """The 50% and 85% dates, for a field or a table cell."""
+    if not p.remaining:
+        return f"already (the last began {day(p.start_days[-1])})" if p.start_days else "already"
+    if p.pace_so_far is None:
+        return "too early to project"
+    if not any(p.weekly):
+        return "no date: no area has begun lately"
+    if p.p50 is None:
+        return f"not {HORIZON_SAID} in half the runs"
+    if p.p85 == p.p50:
+        return f"{day(p.p50)} in half the runs and in 85%"
+    return f"{day(p.p50)} in half the runs,\n" + (f"{day(p.p85)} in 85%" if p.p85 else f"not {HORIZON_SAID} in 85%")
 
 
 def clipped(lines: list[str], limit: int = LIST_LIMIT) -> str:
@@ -51,9 +96,11 @@ def progress_blocks(p: Progress) -> list[dict]:
         {"type": "header", "text": plain(f"Progress: {p.scope.name}{when_said}")},
         section(headline(p) + f"\n`{bar(p.share)}`"),
         {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*Pace needed*\n{pace(p.pace_needed)}"},
-            {"type": "mrkdwn", "text": f"*Pace so far*\n{pace(p.pace_so_far)}"},
-            {"type": "mrkdwn", "text": f"*Every area begun by*\n{day(p.projected) if p.projected else '–'}"},
+            {"type": "mrkdwn", "text": "*Pace so far*\n" + (f"{pace(p.pace_so_far)} over the last {len(p.weekly)} weeks"
+                                                          if p.pace_so_far is not None else "too early to say")},
+            {"type": "mrkdwn", "text": "*Pace needed*\n" + (pace(p.pace_needed) if p.pace_needed is not None
+                                                          else "– (the target date has passed)")},
+            {"type": "mrkdwn", "text": f"*Every area begun by*\n{all_begun_by(p)}"},
             {"type": "mrkdwn", "text": f"*Target*\n{day(p.target)}"},
         ]},
     ]
@@ -68,7 +115,9 @@ def progress_blocks(p: Progress) -> list[dict]:
              for w in p.weeks]
     blocks.append(section("*Starts per week*\n" + "\n".join(weeks)))
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
-        "Pace so far: areas begun over the last 8 weeks, per week. `/sc help` states the status rule.")}]})
+        f"Forecast: {RUNS:,} simulated runs of the coming weeks, each week's starts drawn at random from those of the "
+        f"weeks since the first start (at most the last {PACE_WEEKS}). `/sc help` explains it "
+        "and the status rule.")}]})
     return blocks
 
 

@@ -11,22 +11,27 @@ def _stamp(instant: datetime) -> str:
     return f"{instant:%A %-d %B %Y, %H:%M}"
 
 
-def digest_message(d: Digest) -> dict:
+def digest_message(d: Digest, names: dict[str, str]) -> dict:
+    """`names`: the people the digest names (Digest.people), as Slack shows them: named, never pinged."""
     p = d.progress
     lines = [headline(p)]
-    lines.append("The target date has passed." if d.days_to_target <= 0 else f"*{d.days_to_target} days* to the target.")
+    if d.days_to_target > 0:  # once it has passed, the headline says so
+        lines.append(f"*{d.days_to_target} days* to the target.")
     lines.append(forecast_line(p))
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Weekly Single Conversation digest"}},
               {"type": "context", "elements": [{"type": "mrkdwn", "text": f"As of {_stamp(d.as_of)}"}]},
               section("\n".join(lines))]
-    moved = "\n".join(f"• *{escape(title)}*: {escape(text)}" for title, text in d.moved) or "Nothing moved."
+    moved = "\n".join(f"• *{escape(m.title)}*: {escape(m.text)} — {escape(names[m.by])}"
+                      for m in d.moved) or "Nothing moved."
     blocks.append(section(f"*This week*\n{moved}"))
     if d.not_begun:
-        waiting = "\n".join(f"• {escape(hma)}: {escape(', '.join(names))}" for hma, names in d.not_begun.items())
+        waiting = "\n".join(f"• {escape(hma)}: {escape(', '.join(areas))}" for hma, areas in d.not_begun.items())
         blocks.append(section(f"*Not yet begun*\n{waiting}"))
     else:
         blocks.append(section("*Every area has begun.* :tada:"))
-    return message(f"Digest: {p.begun} of {p.total} areas begun, {d.days_to_target} days to the target", blocks)
+    to_target = (f"{d.days_to_target} days to the target" if d.days_to_target > 0
+                 else "the target date has passed")
+    return message(f"Digest: {p.begun} of {p.total} areas begun, {to_target}", blocks)
 
 
 def countdown_message(days: int, target: str, begun: int, total: int) -> dict:
@@ -35,19 +40,21 @@ def countdown_message(days: int, target: str, begun: int, total: int) -> dict:
     return message(f"{days} days to the target: {begun} of {total} areas begun", [section(text)])
 
 
-def nudge_message(nudge: Nudge, stale_days: int, fallback_for: str = "") -> dict:
+def nudge_message(nudge: Nudge, stale_days: int, log_names: dict[int, str], fallback_for: str = "") -> dict:
+    """`log_names`: the name `/sc log` reads as each quiet conversation (models.reminders.log_names)."""
     lines = []
     if fallback_for:
         lines.append(f"_For <@{fallback_for}>, whom I could not reach directly._")
     if nudge.actions:
         lines.append("*Actions due*")
-        lines += [f"• {escape(a.text)} (due {day(a.due_on)})" for a in nudge.actions]
+        lines += [f"• *{escape(title)}*: {escape(a.text)} (due {day(a.due_on)})" for a, title in nudge.actions]
     if nudge.quiet:
         lines.append(f"*Quiet for over {stale_days} days*")
-        lines += [f"• {escape(c.title)}: last entry {when(c.last_activity_at)}. `/sc log {escape(c.title)} ...`"
-                  for c in nudge.quiet]
+        lines += [f"• *{escape(c.title)}*: last entry {when(c.last_activity_at)}. "
+                  f"`/sc log {escape(log_names[c.id])} ...`" for c in nudge.quiet]
     count = len(nudge.actions) + len(nudge.quiet)
-    return message(f"Good morning: {count} thing(s) to look at in your Single Conversations", [section("\n".join(lines))])
+    return message(f"Good morning: {count} thing{'s' if count != 1 else ''} to look at in your Single Conversations",
+                   [section("\n".join(lines))])
 
 
 def reminder_message(reminder: Reminder, title: str, link: str, fallback_for: str = "") -> dict:
