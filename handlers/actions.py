@@ -5,10 +5,11 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.views import blocks, forms
 from bot.views.ids import ActionId
-from handlers.conversations import actions_list, conversation_card
+from handlers.conversations import actions_list, conversation_card, moved_on
 from handlers.permissions import Who, only
 from handlers.replies import thread_note
-from models.conversations import complete_action, get_conversation
+from models.conversations import complete_action, get_conversation, set_stage
+from models.stages import STAGES
 from models.values import one_of, whole_number
 
 FORMS = {ActionId.CARD_LOG: forms.log_modal, ActionId.CARD_STAGE: forms.stage_modal,
@@ -21,6 +22,12 @@ def done_value(value: object) -> tuple[int, int | str]:
     action_id, _, redraw = value.partition(":") if isinstance(value, str) else ("", "", "")
     return whole_number(action_id), (whole_number(redraw[1:]) if redraw.startswith("c")
                                      else one_of(redraw, ("mine", "all")))
+
+
+def stage_value(value: object) -> tuple[int, str, str]:
+    """A stage button's value, "<conversation id>:<the stage it was at>:<the stage chosen>"."""
+    conversation_id, seen_at, stage = (value.split(":") + ["", ""])[:3] if isinstance(value, str) else ("", "", "")
+    return whole_number(conversation_id), one_of(seen_at, STAGES), one_of(stage, STAGES)
 
 
 def register(app: App, services: Services) -> None:
@@ -48,6 +55,16 @@ def register(app: App, services: Services) -> None:
         respond({"replace_original": True, "text": f"Done: {blocks.escape(item.text)}",
                  "blocks": [blocks.section(said), *again["blocks"]]})
 
+    def choose_stage(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        """A stage chosen with a button: one of two the words could mean, or past the stages between."""
+        ack()
+        conversation_id, seen_at, stage = stage_value(action.get("value"))
+        with services.session() as session:
+            conversation = get_conversation(session, conversation_id)
+            set_stage(session, conversation, stage, body["user"]["id"], seen_at=seen_at)
+        respond({"replace_original": True, **blocks.message(moved_on(services, conversation, stage))})
+
     for action_id in FORMS:
         app.action(action_id, middleware=team_only)(open_card_form)
+    app.action(ActionId.STAGE_CHOSEN, middleware=team_only)(choose_stage)
     app.action(ActionId.ACTION_DONE, middleware=team_only)(mark_done)

@@ -27,7 +27,8 @@ from models.conversations import (
     start_conversation,
     view_conversation,
 )
-from models.stages import STAGES
+from models.stages import STAGES, skipped_stages
+from models.tables import Conversation
 
 # --- reads -----------------------------------------------------------------------
 
@@ -118,12 +119,23 @@ def log(services: Services, request: LogRequest, command: Command) -> str:
     return f":memo: Logged for *{blocks.escape(title)}*." + thread_note(services, conversation_id)
 
 
-def stage(services: Services, request: StageRequest, command: Command) -> str:
+def stage(services: Services, request: StageRequest, command: Command) -> str | dict:
+    """Moved on one stage (or back) at once; words that could mean two stages, or a move past a stage,
+    are answered with buttons that make the move."""
     with services.session() as session:
         conversation = require_conversation(session, request.group)
-        set_stage(session, conversation, request.stage, command.user)
+        if len(request.stages) > 1:
+            return conversation_views.stage_question(conversation, request.said, request.stages)
+        [chosen] = request.stages
+        if chosen != conversation.stage and skipped_stages(conversation.stage, chosen):
+            return conversation_views.skip_question(conversation, chosen)
+        set_stage(session, conversation, chosen, command.user)
+    return moved_on(services, conversation, chosen)
+
+
+def moved_on(services: Services, conversation: Conversation, stage: str) -> str:
     return (f":arrow_right: *{blocks.escape(conversation.title)}* is now at "
-            f"*{blocks.stage_label(request.stage)}*." + thread_note(services, conversation.id))
+            f"*{blocks.stage_label(stage)}*." + thread_note(services, conversation.id))
 
 
 def action(services: Services, request: ActionRequest, command: Command) -> str:

@@ -18,21 +18,25 @@ from jobs.extracts import queue_request, show_status
 from models.commands import Command
 from models.errors import InputError
 from models.extracts import (
-    DEFAULT_YEARS,
     FORM_OUT_OF_DATE,
     ExtractSpec,
+    default_years,
+    held_years,
     parse_extract,
     recent_requests,
     retry_request,
     save_request,
     spec_from_form,
 )
-from models.statistics import stored_years
 from models.values import whole_number
 
 
 def parse(services: Services, command: Command) -> ExtractSpec | None:
-    return parse_extract(services.directory(), command.args) if command.args.strip() else None
+    if not command.args.strip():
+        return None
+    with services.session() as session:
+        held = held_years(session)
+    return parse_extract(services.directory(), command.args, held)
 
 
 def request_extract(services: Services, spec: ExtractSpec, command: Command) -> str:
@@ -61,8 +65,8 @@ def _queue(services: Services, request_id: int, channel: str) -> str:
 def extract_form(services: Services, command: Command | None = None) -> dict:
     directory = services.directory()
     with services.session() as session:
-        years = stored_years(session) or DEFAULT_YEARS
-    return extract_modal(directory, range(years[0], years[1] + 1))
+        held = held_years(session)
+    return extract_modal(directory, range(held[0], held[1] + 1), default_years(held))
 
 
 def list_extracts(services: Services, command: Command, _: Command) -> dict:
@@ -90,8 +94,11 @@ def register(app: App, services: Services) -> None:
     @app.view(FormId.EXTRACT, middleware=team_only)
     def submitted(ack: Ack, body: dict, view: dict) -> None:
         values = form_values(view)
+        with services.session() as session:
+            held = held_years(session)
         spec = spec_from_form(services.directory(), _chosen(values, "areas"), _chosen(values, "topics"),
-                              _chosen(values, "formats"), _year(values, "first_year"), _year(values, "last_year"))
+                              _chosen(values, "formats"), _year(values, "first_year"), _year(values, "last_year"),
+                              held)
         ack()
         # The status message, in the thread or a DM, tells the requester what happens next.
         requested(services, spec, body["user"]["id"])

@@ -130,4 +130,4 @@ def register(app: App, services: Services) -> None:
             raise InputError("Fill in every field from its menu or calendar.", field="digest_day") from None
         with services.session() as session:
             changed.save(session, body["user"]["id"], view.get("private_metadata") or "")
-        ack()
+        ack(response_action="update", view=forms.settings_saved_modal(changed))

@@ -174,6 +174,27 @@ class AreaDirectory:
     def names(self, group: AreaGroup) -> list[str]:
         return [self.by_code[code].name for code in group.codes]
 
+    def matching(self, text: str) -> tuple[str, list[Area]]:
+        """What `/sc areas <text>` lists, and how the text was read. A county named in full gives the areas of
+        its county council; an area or HMA named in full gives itself or its areas; anything else, the areas
+        whose own name, HMA or county has the text in it. An HMA's note in brackets, as in “Northern HMA
+        (North Derbyshire & Bassetlaw)”, describes the HMA and is not its name, so it matches nothing."""
+        key = normalise(text)
+        counties = {normalise(name): a.county for a in self.areas if a.county
+                    for name in (a.county, f"{a.county} county", f"{a.county} county council")}
+        if key in counties:
+            county = counties[key]
+            return f"the county of {county}", [a for a in self.areas if a.county == county]
+        try:
+            group = self._exact(text)
+        except AmbiguousArea:
+            group = None
+        if group is not None:
+            return group.name, [self.by_code[code] for code in group.codes]
+        found = [a for a in self.areas
+                 if any(key in normalise(name) for name in (a.name, a.county, _hma_short_names(a.hma)[1]))]
+        return f"{len(found)} with “{text.strip()}” in the name of the area, its HMA or its county", found
+
 
 def _tidy_rest(rest: str) -> str:
     """Drop the separator people put after an area name ('Leicester: met...')."""

@@ -5,14 +5,26 @@ from datetime import date, datetime
 
 from models.areas import AreaDirectory, AreaGroup
 from models.errors import InputError
-from models.stages import parse_stage, stage_list
-from models.text import ACTION_TEXT_MAX, LOG_TEXT_MAX, check_text, parse_date
+from models.stages import stage_choices, stage_list
+from models.text import (
+    ACTION_TEXT_MAX,
+    DATE_EXAMPLES,
+    LOG_TEXT_MAX,
+    check_text,
+    parse_date,
+)
 
 # Slack sends a mention picked from the @ menu as <@U123|name> (or <@U123>).
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-DATE_LIKE = re.compile(
-    r"(?i)\d|\b(?:today|tomorrow|next|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun"
-    r"|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+# A name typed after @ that Slack did not link: not the middle of an email address, nor @channel or @here.
+UNLINKED = re.compile(r"(?<![\w.@<|])@(?!(?:channel|here|everyone)\b)([A-Za-z0-9][\w.\-]*)")
+OWNER_AT_END = re.compile(r"\s*<@[UW][A-Z0-9]+>\s*$")
+DUE = re.compile(r"(?i)(?:^|\s)due\s+(.+?)\s*$")
+# What follows "due" when it is a date; anything else ("due diligence") is part of what is to be done.
+DATE_START = re.compile(
+    r"(?i)^(?:\d|(?:today|tomorrow|yesterday|next|this|last|on|by|soon|asap|end|week|month)\b"
+    r"|in\s+(?:\d|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few)\b"
+    r"|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
 )
 
 
@@ -54,7 +66,8 @@ class LogRequest:
 @dataclass
 class StageRequest:
     group: AreaGroup
-    stage: str
+    said: str
+    stages: tuple[str, ...]  # the stage named, or the stages the words could mean
 
 
 @dataclass
@@ -75,25 +88,37 @@ def parse_stage_request(directory: AreaDirectory, args: str) -> StageRequest:
     if not stage_text:
         raise InputError(f"Say which stage {group.name} has reached, e.g. `/sc stage {group.name} evidence`. "
                          f"The stages, in order: {stage_list()}.")
-    return StageRequest(group, parse_stage(stage_text))
+    return StageRequest(group, stage_text, stage_choices(stage_text))
 
 
 def parse_action(directory: AreaDirectory, args: str, caller: str, now: datetime) -> ActionRequest:
-    """`<area> <text> [due <date>] [@owner]`; the owner is the caller when none is named."""
+    """`<area> <text> [due <date>] [@owner]`. The person mentioned, anywhere, owns the action (the caller when
+    nobody is); a mention within the text stays there, one at the end only names the owner. A due date is
+    today or later."""
     group, rest = directory.split_leading(args)
-    owners = MENTION.findall(rest)
+    owners = list(dict.fromkeys(MENTION.findall(rest)))
     if len(owners) > 1:
-        raise InputError("An action has one owner: mention only one person.")
-    rest = MENTION.sub("", rest).strip()
-    unlinked = re.search(r"(?:^|\s)@(\w[\w.\-]*)\s*$", rest)
+        raise InputError("An action has one owner: mention only them with @, and write anyone else's name "
+                         "without it.")
+    unlinked = UNLINKED.search(MENTION.sub("", rest))
     if unlinked:
         raise InputError(f"I can't tell who “@{unlinked.group(1)}” is: pick them from Slack's @ menu "
                          "so the name becomes a link.")
-    due_on = None
-    due = re.search(r"(?i)(?:^|\s)due\s+(.+?)\s*$", rest)
-    # "due diligence" is text; "due 31/02/2011" is a date that must parse.
-    if due and DATE_LIKE.search(due.group(1)):
-        due_on = parse_date(due.group(1), now)
-        rest = rest[: due.start()].strip()
-    return ActionRequest(group, check_text("action", rest, ACTION_TEXT_MAX),
+    text = OWNER_AT_END.sub("", MENTION.sub(lambda m: f"<@{m.group(1)}>", rest))
+    text, due_on = _due_date(text, now)
+    return ActionRequest(group, check_text("action", OWNER_AT_END.sub("", text), ACTION_TEXT_MAX),
                          owners[0] if owners else caller, due_on)
+
+
+def _due_date(text: str, now: datetime) -> tuple[str, date | None]:
+    """The text without its closing `due <date>`, and the date; a date that can't be read or has passed is
+    refused with what would work."""
+    due = DUE.search(text)
+    if not due or not DATE_START.match(due.group(1)):
+        return text, None
+    said = due.group(1)
+    day = parse_date(re.sub(r"(?i)^by\s+", "", said), now)
+    if day < now.date():
+        raise InputError(f"“due {said}” would be {day:%-d %b %Y}, which has passed: give a due date from today "
+                         f"on. Dates that work: {DATE_EXAMPLES}.")
+    return text[: due.start()].strip(), day

@@ -9,11 +9,11 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.areas import AreaDirectory, AreaGroup
 from models.errors import InputError, NotFound, Refused
-from models.stages import FIRST_STAGE, STAGES, stage_list
+from models.stages import FIRST_STAGE, STAGES, skipped_stages, stage_list
 from models.tables import ActionItem, Conversation, ConversationArea, LogEntry
 from models.text import ACTION_TEXT_MAX, DETAILS_TEXT_MAX, LOG_TEXT_MAX, check_text
 
-RECENT_ENTRIES = 5
+RECENT_ENTRIES = 5  # `/sc show`: this many of the latest notes, and as many of the other entries
 
 
 class AlreadyStarted(Refused):
@@ -187,13 +187,24 @@ def log_note(session: Session, group: AreaGroup, author: str, text: str) -> tupl
     return found[0], found[1]
 
 
-def set_stage(session: Session, conversation: Conversation, stage: str, author: str) -> LogEntry:
-    """Move the conversation on from the stage it was read at; if someone moved it meanwhile, nothing changes."""
+def _and_list(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+def set_stage(session: Session, conversation: Conversation, stage: str, author: str, seen_at: str = "") -> LogEntry:
+    """Move the conversation on from the stage it was read at; if someone moved it meanwhile, nothing changes.
+
+    `seen_at` is the stage the person saw when they chose (a button that confirms skipping stages): nothing
+    changes if the conversation has moved from there since. The log entry names any stages skipped."""
     if stage not in STAGES:
         raise InputError(f"“{stage}” is not a stage. The stages, in order: {stage_list()}.", field="stage")
     if stage == conversation.stage:
         raise InputError(f"{conversation.title} is already at the stage `{stage}` ({STAGES[stage]}).", field="stage")
     was = conversation.stage
+    if seen_at and seen_at != was:
+        raise InputError(f"{conversation.title} was moved to the stage `{was}` since; nothing was changed.",
+                         field="stage")
+    skipped = skipped_stages(was, stage)
     # Conditional, so that of two changes at the same moment only one is recorded (the row lock decides).
     moved = session.exec(update(Conversation).where(col(Conversation.id) == conversation.id,
                                                     col(Conversation.stage) == was).values(stage=stage))
@@ -204,9 +215,10 @@ def set_stage(session: Session, conversation: Conversation, stage: str, author: 
                              field="stage")
         raise InputError(f"{conversation.title} was moved to the stage `{conversation.stage}` a moment ago; "
                          "nothing was changed. Open the form again to choose from there.", field="stage")
+    passed = f", skipping {_and_list([STAGES[s] for s in skipped])}" if skipped else ""
     entry = LogEntry(
         conversation_id=conversation.id, author_user_id=author, created_at=clock.now(),
-        kind="stage", stage_from=was, stage_to=stage, text=f"Stage: {STAGES[was]} → {STAGES[stage]}.",
+        kind="stage", stage_from=was, stage_to=stage, text=f"Stage: {STAGES[was]} → {STAGES[stage]}{passed}.",
     )
     return _record(session, conversation, entry)
 
@@ -276,19 +288,24 @@ class ConversationView:
 
     conversation: Conversation
     area_names: list[str]
-    recent: list[LogEntry] = field(default_factory=list)
+    notes: list[LogEntry] = field(default_factory=list)  # the latest meeting notes and updates, newest first
+    changes: list[LogEntry] = field(default_factory=list)  # the latest of the rest: stages, actions, details
     open_actions: list[ActionItem] = field(default_factory=list)
 
 
 def view_conversation(session: Session, directory: AreaDirectory, conversation: Conversation) -> ConversationView:
-    recent = list(session.exec(
-        select(LogEntry).where(LogEntry.conversation_id == conversation.id)
-        .order_by(col(LogEntry.created_at).desc(), col(LogEntry.id).desc()).limit(RECENT_ENTRIES)
-    ))
+    """The conversation with its latest notes and, apart, its latest other entries, so that a run of stage
+    changes and actions never hides what was said at the meetings."""
+    def latest(*kind) -> list[LogEntry]:
+        return list(session.exec(
+            select(LogEntry).where(LogEntry.conversation_id == conversation.id, *kind)
+            .order_by(col(LogEntry.created_at).desc(), col(LogEntry.id).desc()).limit(RECENT_ENTRIES)))
+
     return ConversationView(
         conversation=conversation,
         area_names=sorted(directory.by_code[code].name for code in area_codes_of(session, conversation)),
-        recent=recent,
+        notes=latest(LogEntry.kind == "note"),
+        changes=latest(LogEntry.kind != "note"),
         open_actions=open_actions(session, conversation_id=conversation.id),
     )
 

@@ -16,15 +16,14 @@ from models import clock
 from models.areas import AreaDirectory, UnknownArea, normalise
 from models.errors import InputError, NotFound
 from models.evidence import Subject
-from models.statistics import TOPICS
+from models.statistics import TOPICS, stored_years
 from models.tables import Conversation, ConversationArea, ExtractRequest
 
 FORMATS = {"xlsx": "spreadsheet", "pdf": "evidence pack", "csv": "figures for analysts",
            "docx": "editable evidence pack"}
 DEFAULT_FORMATS = ("xlsx", "pdf")
-# The Single Conversation years; a request may ask for others.
+# The Single Conversation years, asked for when no years are named (those of them the store holds).
 DEFAULT_YEARS = (2008, 2011)
-EARLIEST_YEAR, LATEST_YEAR = 1990, 2030
 RECENT = 10
 # Each state a request moves through, as people read it.
 STATES = {"waiting": "waiting for the job queue", "queued": "queued", "building": "building",
@@ -94,8 +93,24 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f" Did you mean `{match[0]}`?" if match else ""
 
 
-def parse_extract(directory: AreaDirectory, text: str) -> ExtractSpec:
-    """`<subject> [topic ...] [2008-2011] [as xlsx pdf ...]`; InputError says what was wrong."""
+def held_years(session: Session) -> tuple[int, int]:
+    """The first and last year the statistics store holds figures for; refused when it holds none."""
+    years = stored_years(session)
+    if years is None:
+        raise InputError("The statistics store holds no figures yet, so there is nothing to extract. Whoever runs "
+                         "the bot loads them with `scbot stats import`.")
+    return years
+
+
+def default_years(held: tuple[int, int]) -> tuple[int, int]:
+    """The Single Conversation years the store holds; all it holds when it holds none of them."""
+    first, last = max(DEFAULT_YEARS[0], held[0]), min(DEFAULT_YEARS[1], held[1])
+    return (first, last) if first <= last else held
+
+
+def parse_extract(directory: AreaDirectory, text: str, held: tuple[int, int]) -> ExtractSpec:
+    """`<subject> [topic ...] [2008-2011] [as xlsx pdf ...]`, within the years `held` (the store's);
+    InputError says what was wrong."""
     text = text.strip()
     if not text:
         raise InputError(USAGE)
@@ -114,13 +129,17 @@ def parse_extract(directory: AreaDirectory, text: str) -> ExtractSpec:
             formats.append(word.lstrip("."))
         if not formats:
             raise InputError(f"Which format? Say `as` and one or more of {', '.join(FORMATS)}.")
-    years = DEFAULT_YEARS
+    years = default_years(held)
     found = re.search(r"(?:from\s+)?(\d{4})\s*(?:-|–|to)\s*(\d{4})|\b(\d{4})\b", rest)
     if found:
         first, last = (int(found.group(1)), int(found.group(2))) if found.group(1) else (int(found.group(3)),) * 2
-        if not years_allowed(first, last):
-            raise InputError(f"“{found.group(0).strip()}” is not a range of years I can use: give the first "
-                             f"year then the last, between {EARLIEST_YEAR} and {LATEST_YEAR}, e.g. `2008-2011`.")
+        said = found.group(0).strip()
+        if first > last:
+            raise InputError(f"“{said}” runs backwards: give the first year, then the last, e.g. "
+                             f"`{held[0]}-{held[1]}`.")
+        if not held[0] <= first <= last <= held[1]:
+            raise InputError(f"“{said}” is outside the figures' years: {held_only(held)}. Ask for years within "
+                             f"them, e.g. `/sc extract {subject.name} {held[0]}-{held[1]}`.")
         years = (first, last)
         rest = rest[: found.start()] + " " + rest[found.end():]
     topics: list[str] = []
@@ -144,16 +163,15 @@ def _ordered(chosen: list[str], order) -> tuple[str, ...]:
     return tuple(key for key in order if key in chosen)
 
 
-def years_allowed(first: int, last: int) -> bool:
-    """The command's and the form's rule: the first year, then the last, within the years the figures span."""
-    return EARLIEST_YEAR <= first <= last <= LATEST_YEAR
+def held_only(held: tuple[int, int]) -> str:
+    return f"the statistics store holds figures for {held[0]} to {held[1]} only"
 
 
 FORM_OUT_OF_DATE = "That form is out of date or not one of mine: open it again with `/sc extract`."
 
 
 def spec_from_form(directory: AreaDirectory, chosen: list[str], topics: list[str], formats: list[str],
-                   first_year: int, last_year: int) -> ExtractSpec:
+                   first_year: int, last_year: int, held: tuple[int, int]) -> ExtractSpec:
     """The form's choices: one HMA, county or the region, or one or more areas. Held to the command's rules:
     only what the form offers (a forged area, topic or format is refused) and the command's years."""
     if any(not isinstance(value, str) for value in (*chosen, *topics, *formats)):
@@ -187,8 +205,8 @@ def spec_from_form(directory: AreaDirectory, chosen: list[str], topics: list[str
         raise InputError("Choose at least one format.", field="formats")
     if first_year > last_year:
         raise InputError("The first year comes after the last.", field="first_year")
-    if not years_allowed(first_year, last_year):
-        raise InputError(f"Choose years between {EARLIEST_YEAR} and {LATEST_YEAR}.", field="first_year")
+    if not held[0] <= first_year <= last_year <= held[1]:
+        raise InputError(f"The {held_only(held)}: choose years between them.", field="first_year")
     return ExtractSpec(subject, _ordered(topics, TOPICS), _ordered(formats, FORMATS), first_year, last_year)
 
 

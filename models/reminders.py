@@ -29,7 +29,7 @@ from models.tables import (
     LogEntry,
     Reminder,
 )
-from models.text import WEEKDAYS, check_text
+from models.text import WEEKDAYS, check_text, weekday_date
 from models.values import OUT_OF_DATE
 
 # A run missed by up to this long (a clock down over a weekend) still happens, once.
@@ -44,6 +44,7 @@ _TIME_OF_DAY = re.compile(r"(?i)\b\d{1,2}(:\d{2})?\s*(am|pm)\b|\b\d{1,2}:\d{2}\b
 _FROM_NOW = re.compile(r"(?i)^in\s+\d+\s+(minute|hour|day|week)s?$")
 # The longest time phrase read: "every monday at 9:30 am" is five words, "next friday at 2pm" four.
 WHEN_WORDS = 6
+_NAMED_DAY = re.compile(r"(?i)^((?:(?:next|this|on)\s+)?[a-z]{3,9})(?:\s+(?:at\s+)?(.+))?$")
 _EVERY = re.compile(r"(?i)^every\s+(" + "|".join(WEEKDAYS) + r")s?(?:\s+(?:at\s+)?(.+))?$")
 
 
@@ -283,6 +284,11 @@ def _read_when(phrase: str, now: datetime) -> When | None:
         return When(due if due > now else due + timedelta(days=7), "weekly")
     if not re.search(r"\d|[a-z]", phrase, re.IGNORECASE):
         return None
+    named = _NAMED_DAY.match(phrase)
+    day = weekday_date(named.group(1), now) if named else None
+    if day is not None:  # the days of the week as dates read them: `next friday` is next week's
+        at = _time_of_day(named.group(2), now) if named.group(2) else DEFAULT_TIME
+        return When(_at(day, at), "") if at else None
     parsed = dateparser.parse(phrase, languages=["en"], settings={
         "DATE_ORDER": "DMY", "PREFER_DATES_FROM": "future",
         "RELATIVE_BASE": now.replace(tzinfo=None), "RETURN_AS_TIMEZONE_AWARE": False,

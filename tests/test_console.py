@@ -5,11 +5,16 @@ each test reads what one typed line led to.
 """
 import io
 import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import redis
 from sqlmodel import col, select
 
 from bot.offline.console import run_console
+from bot.services import start_embedded_redis
 from bot.settings import Settings
 from bot.views.forms import area_options
 from models.areas import load_directory
@@ -28,11 +33,16 @@ def console_settings(data_dir, redis_url) -> Settings:
                     sc_staff="", sc_now="")
 
 
-def run(settings: Settings, *lines: str) -> list[tuple[str, str]]:
-    """(typed line, what it led to) for each line of a console session."""
+def transcript(settings: Settings, *lines: str) -> str:
+    """All a console session showed, its lines typed in turn."""
     stdout = io.StringIO()
     run_console(settings, stdin=io.StringIO("".join(line + "\n" for line in lines)), stdout=stdout)
-    parts = PROMPT.split(stdout.getvalue())
+    return stdout.getvalue()
+
+
+def run(settings: Settings, *lines: str) -> list[tuple[str, str]]:
+    """(typed line, what it led to) for each line of a console session."""
+    parts = PROMPT.split(transcript(settings, *lines))
     return list(zip(parts[1::2], parts[2::2]))[:-1]  # the last prompt met the end of input
 
 
@@ -55,7 +65,9 @@ def shown(output: str, heading: str) -> str:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory, redis_server_url):
-    settings = console_settings(tmp_path_factory.mktemp("console"), redis_server_url)
+    # The morning is one in the programme's own time: its due dates are still to come.
+    settings = console_settings(tmp_path_factory.mktemp("console"), redis_server_url).model_copy(
+        update={"sc_now": "2010-11-02T09:00"})
     upgrade(settings.effective_database_url)
     return settings
 
@@ -204,5 +216,62 @@ def test_the_clock_mentions_the_home_tab_and_files_in_the_console(tmp_path, redi
     home = shown(steps["/home"], "Home tab")
     assert "1 of 40 areas have begun" in home and "Leicester" in home
     chart = steps["/sc progress as of 2010-11-01 chart"]
-    saved = tmp_path / "files" / "burn-up-2010-11-01.png"
-    assert str(saved) in chart and saved.read_bytes().startswith(b"\x89PNG")
+    [saved] = re.findall(rf"→ ({re.escape(str(tmp_path / 'files'))}/burn-up-\S*2010-11-01\S*\.png)", chart)
+    assert Path(saved).read_bytes().startswith(b"\x89PNG")
+
+
+def test_buttons_in_a_direct_message_and_the_extract_and_settings_forms(tmp_path, redis_server_url):
+    settings = console_settings(tmp_path, redis_server_url)
+    steps = run(settings,
+                "/time 2010-11-02T10:00", "/sc start Leicester", "/sc remind Leicester in 2 hours Call the planners",
+                "/time 2010-11-02T12:00", "1", "2",  # Snooze, then Done, on the reminder in the DM
+                "/sc extract", "Leicester", "prices", "3", "2010", "2011",  # area, topics, CSV, years
+                "/sc settings", "3", "10:30", "#digest", "14", "2011-06-01")
+    output = dict(steps)  # a form's answers are read within the line that opened it
+    reminder = shown(output["/time 2010-11-02T12:00"], "direct message to @alice: new message")
+    assert "Call the planners" in reminder and "[1] Snooze 1 hour   [2] Done" in reminder
+    snoozed = shown(output["1"], "direct message to @alice: message updated")
+    assert "Snoozed: I'll remind you again 2 Nov 2010 13:00." in snoozed
+    assert "Reminder done: Call the planners" in shown(output["2"], "direct message to @alice: message updated")
+
+    extract = output["/sc extract"]
+    assert "can't fill in" not in extract and "Sent the form “Data extract”." in extract
+    assert "Topics (numbers, with commas)" in extract and "[1] stock: Dwellings and vacancy" in extract
+    assert re.search(r"📎 Leicester: Figures for analysts \(CSV\)  → \S+\.csv", extract), extract
+
+    saved = output["/sc settings"]
+    assert "Sent the form “Reminder settings”." in saved
+    for setting in ("The weekly digest goes to #digest on Wednesdays at 10:30.",
+                    "quiet for 14 days", "every area is to have begun, is 1 Jun 2011"):
+        assert setting in saved
+
+
+def test_the_banner_says_the_date_and_the_clock_chosen_with_time_is_kept(tmp_path, redis_server_url):
+    settings = console_settings(tmp_path, redis_server_url)
+    first = transcript(settings, "/time 2010-11-02T10:00")
+    banner = first.split("alice> ")[0]
+    assert f"The clock reads {datetime.now(ZoneInfo('Europe/London')):%a %-d %b %Y}" in banner
+    assert "That is after the target date, 1 Apr 2011, so /sc progress will say it has passed." in banner
+    assert "move the clock back, e.g. /time 2010-11-01T09:00" in banner
+
+    banner, asked = transcript(settings, "/time", "/time now").split("alice> ")[:2]
+    assert "The clock reads Tue 2 Nov 2010 10:00 (where /time left it in an earlier session)." in banner
+    assert "target date" not in banner and "It is Tue 2 Nov 2010 10:00." in asked
+
+    assert ", today." in transcript(settings).split("alice> ")[0]  # /time now let it run again
+
+
+def test_quit_stops_the_embedded_redis_server_it_started_and_no_other(tmp_path):
+    settings = Settings(sc_data_dir=tmp_path, redis_url="", database_url="", sc_team_channel="C0TEAM",
+                        sc_staff="", sc_now="2010-11-02T10:00")
+    said = transcript(settings, "/sc start Leicester", "/quit")
+    assert "Stopped the redis-server this console started" in said
+    assert not (tmp_path / "redis.pid").exists()
+
+    url = start_embedded_redis(tmp_path)  # running before the console starts: another process's
+    try:
+        said = transcript(settings, "/sc show Leicester", "/quit")
+        assert "Single Conversation: Leicester" in said and "Stopped the redis-server" not in said
+        assert redis.Redis.from_url(url).ping()
+    finally:
+        redis.Redis.from_url(url).shutdown()

@@ -205,7 +205,7 @@ def test_area_and_hma_names_are_shown_as_typed_in_every_view(hostile_directory):
                              requested_at=clock.now(), state="failed", reason=HOSTILE, first_year=2008,
                              last_year=2011, topics="people", formats="pdf")
     entry = LogEntry(id=1, conversation_id=1, author_user_id=MEMBER, kind="note", text=HOSTILE, created_at=clock.now())
-    view = ConversationView(conversation, [HOSTILE], [entry], [action])
+    view = ConversationView(conversation, [HOSTILE], notes=[entry], open_actions=[action])
     bodies = [
         conversation_views.areas_message(directory, {}, ""),
         conversation_views.areas_message(directory, {}, HOSTILE),

@@ -96,9 +96,9 @@ def test_show_and_areas_answer_at_once(workspace):
     assert shown.status == 200
     said = shown.message_text
     for expected in ("Single Conversation: Leicester", "*Lead*", "Engaged (1 of 6)", "Started",
-                     "Recent log entries", "Book the next meeting"):
+                     "Latest changes", "Book the next meeting"):
         assert expected in said
-    areas = workspace.command("areas Leicestershire").message_text
+    areas = workspace.command("areas Leicester and Leicestershire").message_text
     assert "1 of 40 areas have begun" in areas
     assert "Leicester: Engaged" in areas and "Blaby: _not begun_" in areas
     assert "Derby" not in areas

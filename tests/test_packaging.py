@@ -23,11 +23,12 @@ FORMATS = ("xlsx", "pdf", "csv", "docx")
 SAVE_REQUEST = f"""
 import bot, jobs, models, templates
 from jobs import worker_services
-from models.extracts import parse_extract, save_request
+from models.extracts import held_years, parse_extract, save_request
 
 services = worker_services()
 with services.session() as session:
-    save_request(session, parse_extract(services.directory(), "Leicester as {' '.join(FORMATS)}"), "U0MEMBER")
+    spec = parse_extract(services.directory(), "Leicester as {' '.join(FORMATS)}", held_years(session))
+    save_request(session, spec, "U0MEMBER")
 print(*(m.__file__ for m in (bot, jobs, models, templates)), sep="\\n")
 """
 

@@ -391,7 +391,11 @@ def test_managers_change_the_digest_without_restarting_the_clock(workspace):
     }
     assert "number of days" in workspace.submit(view, values, user=MANAGER).json["errors"]["stale_days"]
     values["stale_days"]["stale_days"]["value"] = "14"
-    assert workspace.submit(view, values, user=MANAGER).text == ""
+    saved = workspace.submit(view, values, user=MANAGER).json
+    assert saved["response_action"] == "update"  # the form now says what was saved
+    said = " ".join(block["text"]["text"] for block in saved["view"]["blocks"])
+    for setting in ("<#C0DIGEST> on Wednesdays at 10:30", "quiet for 14 days", "1 Jun 2011"):
+        assert setting in said
     services = worker_services()
     assert tick(services, at("2011-01-10T09:00")) == []
     assert tick(services, at("2011-01-12T10:30")) == ["digest:2011-01-12T10:30:00+00:00"]

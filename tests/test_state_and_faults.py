@@ -388,8 +388,8 @@ def extract_values(areas=("area:E06000016",), topics=("prices",), formats=("xlsx
 
 
 @pytest.mark.parametrize("forged, field, says", [
-    ({"first": "1", "last": "9999"}, "first_year", "Choose years between 1990 and 2030"),
-    ({"first": "2008", "last": "2031"}, "first_year", "Choose years between 1990 and 2030"),
+    ({"first": "1", "last": "9999"}, "first_year", "holds figures for 2008 to 2011 only: choose years between"),
+    ({"first": "2008", "last": "2031"}, "first_year", "holds figures for 2008 to 2011 only: choose years between"),
     ({"formats": ("exe",)}, "formats", "That form is out of date"),
     ({"formats": ("xlsx", "../../etc/passwd")}, "formats", "That form is out of date"),
     ({"topics": ("secrets",)}, "topics", "That form is out of date"),

@@ -94,7 +94,7 @@ def test_scbot_stats_import_reports_and_fails_on_a_file_it_cannot_read(tmp_path)
 
 def test_a_northamptonshire_district_shows_its_successors_figures_as_the_successors(store):
     directory = load_directory(store)
-    spec = parse_extract(directory, "Corby prices")
+    spec = parse_extract(directory, "Corby prices", (2008, 2011))
     [section] = build_pack(store, directory, spec.subject, ["prices"], 2008, 2011, clock.now()).sections
     price = next(t for t in section.tables if t.indicator.key == "median_house_price")
     assert [r.role for r in price.rows] == ["successor", "region", "england"]

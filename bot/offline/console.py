@@ -14,6 +14,7 @@ import secrets
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
 import redis
@@ -38,6 +39,7 @@ from models.conversations import conversations_posted_in, view_conversation
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
 
+CLOCK_FILE = "console-clock"  # in the data folder: the instant /time moved the clock to, for the next session
 QUIET_SECONDS = 0.3  # no new call to Slack for this long, and no job in hand: the bot is done
 SETTLE_LIMIT_SECONDS = 10.0
 # A name typed after @, as Slack's @ menu would link it (not the middle of an email address).
@@ -50,7 +52,8 @@ Console lines:
   3, press 3      press the button numbered [3]
   /user NAME      become someone else (who joins {CHANNEL_NAME})
   /leave, /join   take yourself out of, or back into, {CHANNEL_NAME}
-  /time INSTANT   move the clock (e.g. /time 2011-01-10T09:00) and send what falls due
+  /time INSTANT   move the clock (e.g. /time 2011-01-10T09:00) and send what falls due; kept for the
+                  next session until /time now lets it run from today
   @scbot ...      mention the bot in {CHANNEL_NAME}, e.g. @scbot how are we doing?
   /home           open the bot's App Home tab
   /help           this list
@@ -62,29 +65,63 @@ HINT = "Type a /sc command (/sc help lists them), a button's number, or /help fo
 def run_console(settings: Settings, user_name: str = "alice",
                 stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     """Type `/sc` lines as `user_name` until /quit or the end of `stdin`; what Slack would show goes to `stdout`."""
-    clock.configure(settings.sc_timezone, settings.sc_now)
     if not user_id(user_name):
         sys.exit(f"“{user_name}” is not a user name: use letters and digits, e.g. --user alice.")
     settings.sc_data_dir.mkdir(parents=True, exist_ok=True)
+    # SC_NOW when set; otherwise the instant an earlier session moved the clock to with /time, if any.
+    pinned = settings.sc_now or saved_clock(settings.sc_data_dir)
+    clock.configure(settings.sc_timezone, pinned)
     upgrade(settings.effective_database_url)
     channel = settings.sc_team_channel or "C0TEAM"
+    # An embedded redis-server this console starts is stopped when it ends; one already running is left be.
+    starts_redis = not settings.redis_url and not embedded_redis_running(settings.sc_data_dir)
     with SlackStandIn(team_channel=channel, users={BOT_USER: "scbot"}) as standin:
         console_settings = settings.model_copy(update={
             "slack_bot_token": "xoxb-console", "slack_signing_secret": secrets.token_hex(16),
             "slack_api_url": standin.api_url, "sc_team_channel": channel,
-            "redis_url": redis_url(settings),
+            "redis_url": redis_url(settings), "sc_now": pinned,
             "sc_membership_ttl": 0,  # so that /leave and /join take effect at once
             # Without SC_MANAGERS the console's first user is a manager, to try /sc settings.
             "sc_managers": settings.sc_managers or user_id(user_name),
         })
         restore_cards(standin, console_settings)
-        worker = start_worker(console_settings)
+        console = Console(console_settings, standin, start_worker(console_settings), stdin, stdout)
         try:
-            Console(console_settings, standin, worker, stdin, stdout).run(user_name)
+            console.run(user_name, clock_from="SC_NOW" if settings.sc_now else "/time" if pinned else "")
         except KeyboardInterrupt:
             print("\nBye.", file=stdout)
         finally:
-            stop_worker(worker)
+            stop_worker(console.worker)
+            if starts_redis:
+                stop_embedded_redis(console_settings.redis_url)
+                print(f"Stopped the redis-server this console started (its data is kept in "
+                      f"{settings.sc_data_dir}/).", file=stdout)
+
+
+def saved_clock(data_dir: Path) -> str:
+    """The instant /time moved the clock to in an earlier session; "" when it was never moved (or let run)."""
+    try:
+        text = (data_dir / CLOCK_FILE).read_text().strip()
+        clock.parse_instant(text)
+    except (OSError, ValueError):
+        return ""
+    return text
+
+
+def embedded_redis_running(data_dir: Path) -> bool:
+    """Whether the embedded redis-server of this data folder is running (its pid file names a live process)."""
+    try:
+        os.kill(int((data_dir / "redis.pid").read_text().strip()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def stop_embedded_redis(url: str) -> None:
+    try:
+        redis.Redis.from_url(url, socket_timeout=10).shutdown()  # saves its data first, as configured
+    except redis.RedisError:
+        pass  # already gone
 
 
 def restore_cards(standin: SlackStandIn, settings: Settings) -> None:
@@ -113,7 +150,7 @@ def start_worker(settings: Settings) -> subprocess.Popen:
         "SC_MANAGERS": settings.sc_managers, "SC_TIMEZONE": settings.sc_timezone, "SC_NOW": settings.sc_now,
         "SC_TARGET_DATE": settings.sc_target_date.isoformat(),
     }
-    with open(settings.sc_data_dir / "console-worker.log", "w") as log:
+    with open(settings.sc_data_dir / "console-worker.log", "a") as log:
         # A session of its own: Ctrl-C is the console's to handle, and it stops the worker itself.
         return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env, stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -149,12 +186,14 @@ class Console:
         self.troubles = self.job_troubles()
 
     # --- the loop ----------------------------------------------------------------
-    def run(self, user_name: str) -> None:
+    def run(self, user_name: str, clock_from: str = "") -> None:
+        """`clock_from` says who set the clock: "SC_NOW", "/time" (an earlier session) or "" (it runs)."""
         if self.interactive:
             import readline  # noqa: F401  (line editing and history for input())
         self.become(user_name)
         self.say(f"Single Conversation bot, offline console. You are @{self.user}, a member of {CHANNEL_NAME}.")
         self.say(f"Nothing goes to Slack: a stand-in plays it here. Data is kept in {self.settings.sc_data_dir}/.")
+        self.tell_the_clock(clock_from)
         self.say("Type /sc help for the bot's commands, /help for the console's own.")
         try:
             line = self.read(f"{self.user}> ").strip()
@@ -197,18 +236,42 @@ class Console:
         elif line:
             self.say(HINT)
 
+    def tell_the_clock(self, set_by: str) -> None:
+        """Which day the bot takes it to be, and, past the target date, how to work before it."""
+        now = clock.now()
+        how = {"SC_NOW": " (pinned by SC_NOW)", "/time": " (where /time left it in an earlier session)"}
+        self.say(f"The clock reads {now:%a %-d %b %Y %H:%M}{how.get(set_by, ', today')}.")
+        with self.services.session() as session:
+            target = self.services.reminder_settings(session).target_date
+        if now.date() > target:
+            self.say(f"That is after the target date, {target:%-d %b %Y}, so /sc progress will say it has passed. "
+                     "To work in the programme's own time, move the clock back, e.g. /time 2010-11-01T09:00; "
+                     "the console keeps it for next time.")
+
     def move_clock(self, text: str) -> None:
-        """/time INSTANT: the bot's clock moves there, and what falls due then is sent."""
+        """/time INSTANT: the bot's clock moves there, and what falls due then is sent. The instant is kept in
+        the data folder for the next session; /time now lets the clock run from today again."""
         if not text:
-            self.say(f"It is {clock.now():%a %-d %b %Y %H:%M}. /time 2011-01-10T09:00 moves the clock.")
+            self.say(f"It is {clock.now():%a %-d %b %Y %H:%M}. /time 2011-01-10T09:00 moves the clock; "
+                     "/time now lets it run from today.")
             return
         try:
-            instant = clock.parse_instant(text.replace(" ", "T", 1))
+            instant = None if text == "now" else clock.parse_instant(text.replace(" ", "T", 1))
         except ValueError:
-            self.say("Give an instant as YYYY-MM-DDTHH:MM, e.g. /time 2011-01-10T09:00.")
+            self.say("Give an instant as YYYY-MM-DDTHH:MM, e.g. /time 2011-01-10T09:00, or /time now.")
             return
+        saved = self.settings.sc_data_dir / CLOCK_FILE
+        if instant is None:
+            saved.unlink(missing_ok=True)
+        else:
+            saved.write_text(instant.isoformat() + "\n")
         clock.pin(instant)
-        self.say(f"  (the clock is now {instant:%a %-d %b %Y %H:%M})")
+        # The worker reads the clock too (a document's date, a digest's days to go): it starts again at the new time.
+        stop_worker(self.worker)
+        self.settings = self.settings.model_copy(update={"sc_now": instant.isoformat() if instant else ""})
+        self.worker = start_worker(self.settings)
+        instant = instant or clock.now()
+        self.say(f"  (the clock is now {instant:%a %-d %b %Y %H:%M}" + (", and runs)" if text == "now" else ")"))
         with self.screen.output():
             tick(self.services, instant)
             self.settle()
@@ -289,7 +352,12 @@ class Console:
                                                     self.user_id, self.user), "")
             return
         key = button.reply_key or f"press-{next(self.keys)}"
-        message = None if button.reply_key else self.standin.messages[(button.channel, button.ts)]
+        message = None if button.reply_key else self.standin.messages.get((button.channel, button.ts))
+        if not button.reply_key:
+            if message is None:
+                self.say(f"  (the message with [{number}] is no longer in {self.renderer.channel_name(button.channel)})")
+                return
+            self.screen.pressed[key] = (button.channel, button.ts)
         self.say(f"  (you pressed “{button.element['text']['text']}”)")
         self.request(slack_payloads.block_action(
             {**button.element, "block_id": button.block_id}, self.user_id, self.user, button.channel,
@@ -324,7 +392,9 @@ class Console:
 
     def jobs_done(self) -> bool:
         try:
-            return all(q.count == 0 and q.started_job_registry.count == 0 for q in self.queues)
+            # A job a worker has taken but not yet begun waits in the queue's intermediate list.
+            return all(q.count == 0 and not q.connection.llen(q.intermediate_queue_key)
+                       and q.started_job_registry.count == 0 for q in self.queues)
         except redis.RedisError:
             return True  # the bot tells the user itself when Redis is away
 

@@ -75,6 +75,12 @@ class FormFiller:
             self.say(f"  (the bot answered HTTP {response.status}: {response.body})")
             return False
         self.say(f"  Sent the form “{title}”.")
+        answer = json.loads(response.body) if response.body else {}
+        if answer.get("response_action") in ("update", "push"):  # the form now shows something else
+            self.say()
+            self.say(f"  Form: {answer['view']['title']['text']}")
+            for line in self.renderer.lines(answer["view"], lambda element, block_id: ""):
+                self.say((GUTTER + line).rstrip())
         return True
 
     def ask(self, block: dict, again: bool = False) -> dict:
@@ -108,7 +114,7 @@ class FormFiller:
         kind = element["type"]
         if kind == "plain_text_input":
             return self.text_field(element)
-        if kind in ("static_select", "multi_static_select"):
+        if kind in ("static_select", "multi_static_select", "checkboxes", "radio_buttons"):
             return self.select_field(element)
         if kind == "users_select":
             return self.user_field(element)
@@ -136,7 +142,8 @@ class FormFiller:
                      shorten(initial or ""), "\\n for a new line" if multiline else "")
 
     def select_field(self, element: dict) -> Field:
-        multiple = element["type"] == "multi_static_select"
+        """A menu, or checkboxes and radio buttons: its options numbered, chosen by number."""
+        multiple = element["type"] in ("multi_static_select", "checkboxes")
         groups = element.get("option_groups") or [{"options": element.get("options", [])}]
         options, choices = [], []
         for group in groups:
@@ -146,10 +153,16 @@ class FormFiller:
             options += group["options"]
             choices += pack([f"[{start + n}] {o['text']['text']}" for n, o in enumerate(group["options"], 1)])
 
+        # An option's own words, or its value, pick it too (a year rather than its number in the list).
+        names = {str(name).lower(): n for n, o in enumerate(options, 1) for name in (o["value"], o["text"]["text"])}
+
         def read(answer: str) -> dict:
-            numbers = [int(n) for n in re.split(r"[,\s]+", answer) if n.isdigit()]
+            numbers = []
+            for part in filter(None, (p.strip().lower() for p in answer.split(","))):
+                numbers += [names[part]] if part in names else [int(n) if n.isdigit() else 0 for n in part.split()]
             if not numbers or any(not 1 <= n <= len(options) for n in numbers) or len(numbers) > 1 and not multiple:
-                raise ValueError(f"Type {'numbers' if multiple else 'a number'} from 1 to {len(options)}.")
+                raise ValueError(f"Type {'numbers' if multiple else 'a number'} from 1 to {len(options)}, "
+                                 "or the words of a choice.")
             chosen = [options[n - 1] for n in dict.fromkeys(numbers)]
             return ({"type": element["type"], "selected_options": chosen} if multiple
                     else {"type": element["type"], "selected_option": chosen[0]})
@@ -205,7 +218,8 @@ class FormFiller:
             if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
                 raise ValueError("Type a channel, e.g. #single-conversations.")
             team = name == CHANNEL_NAME.removeprefix("#") or name == self.renderer.team_channel
-            return {"type": "channels_select", "selected_channel": self.renderer.team_channel if team else name}
+            return {"type": "channels_select",
+                    "selected_channel": self.renderer.team_channel if team else self.renderer.learn_channel(name)}
 
         initial = element.get("initial_channel")
         return Field(read, {"type": "channels_select", "selected_channel": None},

@@ -15,6 +15,13 @@ class Renderer:
     def __init__(self, team_channel: str, people: People):
         self.team_channel = team_channel
         self.people = people
+        self.channels: dict[str, str] = {}  # channel id -> name, of channels chosen in forms
+
+    def learn_channel(self, name: str) -> str:
+        """A Slack-like id for a channel named in a form (#digest is CDIGEST), as Slack's menu would give."""
+        channel = "C" + re.sub(r"[^A-Za-z0-9]", "", name).upper()
+        self.channels[channel] = name
+        return channel
 
     def lines(self, message: dict, label: Callable[[dict, str], str]) -> list[str]:
         """Block Kit as lines of text; `label` numbers each button."""
@@ -56,7 +63,7 @@ class Renderer:
             if sigil == "@":
                 return "@" + self.people.name_of(target)
             if sigil == "#":
-                return CHANNEL_NAME if target == self.team_channel else "#" + (label or target)
+                return self.channel_name(target) if not label else "#" + label
             if sigil == "!":
                 return label or "@" + target  # <!channel> pings everyone in Slack
             return f"{label} ({target})" if label else target
@@ -71,6 +78,6 @@ class Renderer:
     def channel_name(self, channel: str) -> str:
         if channel == self.team_channel:
             return CHANNEL_NAME
-        if channel[0] in "UWD":  # posted to a person: the app's direct messages with them
+        if channel[:1] in ("U", "W", "D"):  # posted to a person: the app's direct messages with them
             return f"direct message to @{self.people.name_of('U' + channel[1:])}"
-        return f"#{channel}"
+        return f"#{self.channels.get(channel, channel)}"

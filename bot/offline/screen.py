@@ -41,6 +41,7 @@ class Screen:
         self.shown = 0  # how many of the stand-in's calls have been shown
         self.buttons: list[Button] = []  # the latest output's, numbered from 1
         self.batch: list[Button] = []  # those of the output being shown
+        self.pressed: dict[str, tuple[str, str]] = {}  # response URL key -> (channel, ts) of the message pressed
 
     @contextmanager
     def output(self) -> Iterator[None]:
@@ -85,6 +86,10 @@ class Screen:
                 self.show_ephemeral({"text": response.body}, key)
 
     def show_ephemeral(self, body: dict, key: str) -> None:
+        if body.get("replace_original") and key in self.pressed:  # a message in a channel or DM, redrawn
+            channel, ts = self.pressed[key]
+            self.show_message(f"{self.renderer.channel_name(channel)}: message updated", body, channel, ts)
+            return
         if body.get("response_type") == "in_channel":  # a command's answer shared with the channel
             heading = f"{CHANNEL_NAME}: new message, for everyone"
         else:
@@ -93,7 +98,7 @@ class Screen:
         self.show_message(heading, body, self.renderer.team_channel, f"{time.time():.6f}", key)
 
     def show_post(self, args: dict) -> None:
-        channel, thread = args["channel"], args.get("thread_ts")
+        channel, thread = landing(args["channel"]), args.get("thread_ts")
         message = decoded(args)
         where = self.renderer.channel_name(channel)
         heading = f"{where}, in the thread of “{self.title_of(channel, thread)}”" if thread else f"{where}: new message"
@@ -138,6 +143,11 @@ class Screen:
         self.say(f"  {heading}")
         for line in self.renderer.lines(message, label):
             self.say((GUTTER + line).rstrip())
+
+
+def landing(channel: str) -> str:
+    """Where a post lands: one to a user id goes to the app's direct messages with them, as in Slack."""
+    return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
 
 
 def decoded(args: dict) -> dict:

@@ -14,8 +14,10 @@ from bot.views.ids import ActionId
 from models import clock
 from models.areas import AreaDirectory
 from models.conversations import ConversationView
-from models.stages import STAGES
+from models.stages import STAGES, skipped_stages
 from models.tables import ActionItem, Conversation, LogEntry
+
+NOTE_PREVIEW = 500  # characters of a note shown by `/sc show`
 
 
 def card_blocks(view: ConversationView, buttons: bool = True) -> list[dict]:
@@ -55,15 +57,54 @@ def card_message(view: ConversationView) -> dict:
 
 
 def show_message(view: ConversationView) -> dict:
-    """`/sc show`: the card, its recent log entries and its open actions."""
+    """`/sc show`: the card, the latest notes, apart from them the latest other entries, and open actions."""
     blocks = card_blocks(view)
     blocks.append({"type": "divider"})
-    if view.recent:
-        lines = [f"• {when(e.created_at)} <@{e.author_user_id}>: {entry_text(e)}" for e in view.recent]
-        blocks.append(section("*Recent log entries*\n" + "\n".join(lines)))
+
+    def listed(entries: list[LogEntry]) -> str:
+        return "\n".join(f"• {when(e.created_at)} <@{e.author_user_id}>: {brief(e)}" for e in entries)
+
+    def brief(entry: LogEntry) -> str:
+        # Five long notes must fit one section: each is cut short here; the thread has it whole.
+        if entry.kind == "note" and len(entry.text) > NOTE_PREVIEW:
+            return escape(entry.text[: NOTE_PREVIEW - 1]) + "…"
+        return entry_text(entry)
+
+    blocks.append(section("*Latest notes*\n" + listed(view.notes)) if view.notes else
+                  section(f"*Latest notes*: none yet. `/sc log {escape(view.conversation.title)} "
+                          "&lt;what happened&gt;` adds one."))
+    if view.changes:
+        blocks.append(section("*Latest changes*\n" + listed(view.changes)))
     blocks.extend(action_blocks(view.open_actions, {}, redraw=f"c{view.conversation.id}") if view.open_actions
                   else [section("*Open actions*: none.")])
     return message(f"Single Conversation: {escape(view.conversation.title)}", blocks)
+
+
+def stage_question(conversation: Conversation, said: str, stages: tuple[str, ...]) -> dict:
+    """`/sc stage` with words that could mean two stages: a button for each."""
+    text = (f"“{escape(said)}” could mean more than one stage. *{escape(conversation.title)}* is at "
+            f"*{stage_label(conversation.stage)}*. Which?")
+    choices = [stage_button(conversation, stage, STAGES[stage]) for stage in stages if stage != conversation.stage]
+    return message(text, [section(text), {"type": "actions", "elements": choices}])
+
+
+def skip_question(conversation: Conversation, stage: str) -> dict:
+    """`/sc stage` more than one stage on: nothing changes until the button confirms it."""
+    skipped = skipped_stages(conversation.stage, stage)
+    text = (f":warning: *{escape(conversation.title)}* is at *{stage_label(conversation.stage)}*. Moving to "
+            f"*{stage_label(stage)}* skips {len(skipped)} stage{'s' if len(skipped) > 1 else ''}: "
+            + ", ".join(STAGES[s] for s in skipped) + ". Nothing changes until you confirm; the log will name "
+            "the stages skipped.")
+    return message(text, [section(text), {"type": "actions", "elements": [
+        stage_button(conversation, stage, f"Skip to {STAGES[stage]}", "primary")]}])
+
+
+def stage_button(conversation: Conversation, stage: str, label: str, style: str | None = None) -> dict:
+    """A button that moves the conversation to `stage` from the stage it is at now, and from no other."""
+    skips = len(skipped_stages(conversation.stage, stage))
+    if skips and not label.startswith("Skip"):
+        label += f" (skips {skips})"
+    return button(label[:75], ActionId.STAGE_CHOSEN, f"{conversation.id}:{conversation.stage}:{stage}", style)
 
 
 def log_entry_message(entry: LogEntry) -> dict:
@@ -74,14 +115,15 @@ def log_entry_message(entry: LogEntry) -> dict:
 def entry_text(entry: LogEntry) -> str:
     """A log entry for mrkdwn; in the bot's own entries only the user-typed part is escaped."""
     if entry.kind == "stage":
-        return f":arrow_right: *Stage*: {STAGES[entry.stage_from]} → *{STAGES[entry.stage_to]}*"
+        skipped = skipped_stages(entry.stage_from, entry.stage_to)
+        passed = f" (skipped {', '.join(STAGES[s] for s in skipped)})" if skipped else ""
+        return f":arrow_right: *Stage*: {STAGES[entry.stage_from]} → *{STAGES[entry.stage_to]}*{passed}"
     if entry.kind == "action":
         due = f" (due {day(entry.due_on)})" if entry.due_on else ""
         return f":pushpin: Action for <@{entry.owner_user_id}>{due}: {escape(entry.text)}"
     if entry.kind == "action-done":
         return f":white_check_mark: Done: {escape(entry.text)}"
     return escape(entry.text)
-
 
 
 def action_blocks(actions: list[ActionItem], titles: dict[int, str], redraw: str) -> list[dict]:
@@ -105,12 +147,12 @@ def action_blocks(actions: list[ActionItem], titles: dict[int, str], redraw: str
 
 
 def areas_message(directory: AreaDirectory, begun: dict[str, Conversation], filter_text: str) -> dict:
-    """`/sc areas`: areas grouped by HMA, each with its stage."""
-    needle = filter_text.lower().strip()
-    sections, shown = [], 0
+    """`/sc areas [filter]`: areas grouped by HMA, each with its stage; a filter as models.areas reads it."""
+    described, wanted = directory.matching(filter_text) if filter_text.strip() else ("", directory.areas)
+    codes = {a.code for a in wanted}
+    sections = []
     for hma, areas in directory.hmas.items():
-        if needle and needle not in hma.lower():
-            areas = [a for a in areas if needle in f"{a.name} {a.county} {a.code} {a.old_ons_code}".lower()]
+        areas = [a for a in areas if a.code in codes]
         if not areas:
             continue
         lines = []
@@ -119,14 +161,13 @@ def areas_message(directory: AreaDirectory, begun: dict[str, Conversation], filt
             status = (f"{STAGES[conversation.stage]}, led by <@{conversation.lead_user_id}>"
                       if conversation else "_not begun_")
             lines.append(f"• {escape(area.name)}: {status}")
-        shown += len(areas)
         sections.append(section(f"*{escape(hma)}*\n" + "\n".join(lines)))
     if not sections:
-        return message(f"No area or HMA matches “{escape(filter_text)}”. Try `/sc areas` for all of them.")
+        return message(f"No area, HMA or county matches “{escape(filter_text)}”. Try `/sc areas` for all of them.")
     total = len(directory.areas)
     started = sum(1 for a in directory.areas if a.code in begun)
     head = (f"*{started} of {total} areas have begun* ({started / total:.0%})" if total
             else "No areas are loaded.")
-    if needle:
-        head += f" · showing {shown} matching “{escape(filter_text)}”"
+    if described:
+        head += f" · showing {escape(described)}"
     return message(f"{started} of {total} areas have begun", [section(head), *sections])

@@ -2,7 +2,7 @@
 from bot.views import blocks
 from bot.views.forms import area_options
 from bot.views.ids import ActionId, FormId
-from models.extracts import DEFAULT_FORMATS, DEFAULT_YEARS, FORMATS, STATES, describe
+from models.extracts import DEFAULT_FORMATS, FORMATS, STATES, describe
 from models.statistics import TOPICS
 from models.tables import ExtractRequest
 
@@ -42,7 +42,8 @@ def files_comment(request: ExtractRequest) -> str:
             f"{request.last_year}. Figures from the statistics store; sources inside.")
 
 
-def extract_modal(directory, years) -> dict:
+def extract_modal(directory, years, chosen_years: tuple[int, int]) -> dict:
+    """The extract form: `years` are those the store holds, `chosen_years` those chosen at first."""
     groups = area_options(directory) or []
     wider = [{"text": blocks.plain(name), "value": f"{kind}:{name}"} for kind, name in
              [("region", r) for r in sorted({a.region for a in directory.areas if a.region})] +
@@ -59,7 +60,7 @@ def extract_modal(directory, years) -> dict:
         chosen = next((i for i in items if i["value"] == str(initial)), items[0])
         return {"type": "static_select", "options": items, "initial_option": chosen}
 
-    first, last = (max(DEFAULT_YEARS[0], years[0]), min(DEFAULT_YEARS[1], years[-1]))
+    first, last = chosen_years
     return {
         "type": "modal", "callback_id": FormId.EXTRACT, "title": blocks.plain("Data extract"),
         "submit": blocks.plain("Request"), "close": blocks.plain("Cancel"),

@@ -1,7 +1,7 @@
 """The forms (modals) of conversations and settings."""
 from datetime import date
 
-from bot.views.blocks import MAX_OPTIONS, escape, plain, section
+from bot.views.blocks import MAX_OPTIONS, day, escape, plain, section
 from bot.views.ids import FormId
 from models.areas import AreaDirectory
 from models.stages import STAGES
@@ -98,6 +98,17 @@ def stage_modal(conversation: Conversation) -> dict:
         section(f"*{escape(conversation.title)}* is at *{STAGES[conversation.stage]}*."),
         _input("stage", "Stage", {"type": "static_select", "options": options, "initial_option": current}),
     ], metadata=f"{conversation.id}:{conversation.stage}")  # the stage shown: a stale form changes nothing
+
+
+def settings_saved_modal(saved) -> dict:
+    """What the settings form turns into once saved: the settings as they now stand."""
+    weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")[min(saved.digest_weekday, 4)]
+    return {"type": "modal", "title": plain("Reminder settings"), "close": plain("Done"), "blocks": [section(
+        ":white_check_mark: *Saved.* From now on:\n"
+        f"• The weekly digest goes to <#{saved.digest_channel}> on {weekday}s at {saved.digest_time:%H:%M}.\n"
+        f"• A lead is nudged when their conversation has been quiet for {saved.stale_days} "
+        f"day{'s' if saved.stale_days != 1 else ''}.\n"
+        f"• The target date, by which every area is to have begun, is {day(saved.target_date)}.")]}
 
 
 def settings_modal(current) -> dict:

@@ -9,6 +9,7 @@ class ActionId(StrEnum):
     CARD_LOG = "card_log"
     CARD_STAGE = "card_stage"
     CARD_EDIT = "card_edit"
+    STAGE_CHOSEN = "stage_chosen"
     ACTION_DONE = "action_done"
     START_OFFERED = "start_offered"
     REMINDER_SNOOZE = "reminder_snooze"
