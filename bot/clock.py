@@ -5,7 +5,8 @@ nudges, personal reminders) and queues each under a job id made from its
 delivery key. Settings are read afresh each minute, so a manager's change
 takes effect without a restart. A run missed while the clock was down is
 caught by the next one, once (see models.reminders.GRACE). Every few minutes it
-also has the team channel's members read again (jobs.membership).
+also has the team channel's members read again (jobs.membership). Each minute it
+also queues the coverage canvas's refresh when the canvas is behind (jobs.canvas).
 """
 import logging
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from rq.job import Job, JobStatus
 
 from bot.services import Services
 from jobs import job_id
+from jobs.canvas import behind, canvas_job_id, refresh_canvas
 from jobs.membership import refresh_members
 from jobs.reminders import SENDERS
 from models import clock
@@ -45,6 +47,13 @@ def queue_unless_waiting(services: Services, func, *args, job_id: str, **options
     return True
 
 
+def queue_canvas(services: Services) -> bool:
+    """Queue the coverage canvas's refresh when it is behind the database, unless one is waiting: however
+    many changes a minute brings, they make one edit."""
+    channel = behind(services)
+    return bool(channel) and queue_unless_waiting(services, refresh_canvas, channel, job_id=canvas_job_id(channel))
+
+
 def run_clock(services: Services) -> None:
     scheduler = BlockingScheduler(timezone=clock.now().tzinfo)
 
@@ -52,6 +61,8 @@ def run_clock(services: Services) -> None:
         try:
             for key in tick(services, clock.now()):
                 log.info("queued %s", key)
+            if queue_canvas(services):
+                log.info("queued the coverage canvas's refresh")
         except ServiceDown as error:
             log.warning("%s; trying again next minute", error)
 

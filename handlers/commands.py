@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.views.blocks import message
 from bot.views.help import help_message, unknown_command
-from handlers import conversations, extracts, progress, reminders
+from handlers import canvas, conversations, extracts, progress, reminders
 from handlers.errors import problem
 from handlers.permissions import Who, check
 from handlers.replies import ephemeral
@@ -77,6 +77,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "extracts": Subcommand(Who.ANYONE, answer=extracts.list_extracts),
     "progress": Subcommand(Who.ANYONE, progress.parse, answer=progress.answer),
     "report": Subcommand(Who.MANAGERS, progress.parse, answer=progress.report_coming, after=progress.post_report),
+    "canvas": Subcommand(Who.MANAGERS, answer=canvas.rebuild),
 }
 
 

@@ -219,3 +219,19 @@ class TeamMember(SQLModel, table=True):
     user_id: str = Field(primary_key=True)
     member: bool
     changed_at: datetime
+
+
+# --- the coverage canvas
+
+
+class TeamCanvas(SQLModel, table=True):
+    """The coverage canvas in a team channel (models.canvas): created once, then replaced in place."""
+
+    channel_id: str = Field(primary_key=True)
+    canvas_id: str = ""  # "" until created, and again once Slack says someone deleted it
+    kind: str = ""  # "channel": the channel's own canvas; "standalone": one shared in the channel
+    shared: bool = False  # a standalone canvas is readable by the channel and its link posted there
+    shown_mark: str = ""  # the change mark (models.canvas.change_mark) the canvas was last brought up to
+    content_hash: str = ""  # of the markdown last sent, so an edit that would change nothing is not made
+    problem: str = ""  # why Slack last refused to create it, said once to the managers
+    changed_at: datetime | None = None

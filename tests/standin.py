@@ -47,6 +47,18 @@ class StandInWithControls(SlackStandIn):
         if released is not None:
             released.wait(300)
 
+    def delete_canvas(self, canvas_id: str) -> None:
+        """Someone deletes the canvas in Slack."""
+        with self._changed:
+            self.canvases[canvas_id]["deleted"] = True
+
+    def refuse_channel_canvases(self, error: str = "team_tier_cannot_create_channel_canvases") -> None:
+        """The workspace's plan refuses channel canvases, in Slack's words."""
+        self.channel_canvas_refusal = error
+
+    def refuse_standalone_canvases(self, error: str = "free_teams_cannot_create_non_tabbed_canvases") -> None:
+        self.standalone_canvas_refusal = error
+
     def all_calls(self) -> list:
         """Every call recorded since the test began, those its resets cleared included, in order."""
         with self._changed:
@@ -59,6 +71,8 @@ class StandInWithControls(SlackStandIn):
             self.messages.clear()
             self.views.clear()
             self.files.clear()
+            self.canvases.clear()
+            self.channel_canvas_refusal = self.standalone_canvas_refusal = ""
             self._faults.clear()
             for released in self._held.values():
                 released.set()

@@ -49,6 +49,11 @@ class SlackStandIn:
         self.messages: dict[tuple[str, str], dict] = {}
         self.views: dict[str, dict] = {}
         self.files: dict[str, dict] = {}  # file id -> name, title, content, where it was shared
+        # Canvas id -> title, markdown, channel (a channel canvas's own), access (channel or user -> level),
+        # edits, deleted. The plan's refusals: Slack's error for a channel canvas, or a standalone one ("": none).
+        self.canvases: dict[str, dict] = {}
+        self.channel_canvas_refusal = ""
+        self.standalone_canvas_refusal = ""
         self._changed = threading.Condition()
         self._ts = itertools.count(1)  # for view ids
         self._last_ts = 0
@@ -285,6 +290,103 @@ class SlackStandIn:
         with self._changed:
             self.views[f"home:{user}"] = view  # the Home tab each user sees
         return {"ok": True, "view": view}
+
+    # --- canvases (docs.slack.dev/reference/methods/canvases.edit and its neighbours) -------------------
+    def canvases_in(self, channel: str) -> list[dict]:
+        """The canvases the channel's members see, not deleted: its own canvas, and those shared with it."""
+        with self._changed:
+            return [dict(c) for c in self.canvases.values()
+                    if not c["deleted"] and (c["channel"] == channel or channel in c["access"])]
+
+    def _make_canvas(self, args: dict, channel: str | None) -> dict:
+        document = _json_arg(args.get("document_content")) or {}
+        if document and (document.get("type") != "markdown" or not isinstance(document.get("markdown"), str)):
+            return {"ok": False, "error": "invalid_arguments"}
+        canvas_id = f"F{next(self._ts):08d}"
+        with self._changed:
+            self.canvases[canvas_id] = {"id": canvas_id, "title": args.get("title") or "Untitled",
+                                        "markdown": document.get("markdown", ""), "channel": channel,
+                                        "access": {channel: "write"} if channel else {}, "edits": 0,
+                                        "deleted": False}
+        return {"ok": True, "canvas_id": canvas_id}
+
+    def _live_canvas(self, canvas_id) -> dict | None:
+        canvas = self.canvases.get(canvas_id or "")
+        return canvas if canvas is not None and not canvas["deleted"] else None
+
+    def _api_conversations_canvases_create(self, args):
+        channel = args.get("channel_id", "")
+        if not channel:
+            return {"ok": False, "error": "invalid_arguments"}
+        if self.channel_canvas_refusal:
+            return {"ok": False, "error": self.channel_canvas_refusal}
+        with self._changed:
+            if any(c["channel"] == channel and not c["deleted"] for c in self.canvases.values()):
+                return {"ok": False, "error": "channel_canvas_already_exists"}
+        return self._make_canvas(args, channel)
+
+    def _api_canvases_create(self, args):
+        """A standalone canvas; with channel_id it is also tabbed in that channel."""
+        if self.standalone_canvas_refusal:
+            return {"ok": False, "error": self.standalone_canvas_refusal}
+        return self._make_canvas(args, args.get("channel_id") or None)
+
+    def _api_canvases_edit(self, args):
+        changes = _json_arg(args.get("changes"))
+        if not isinstance(changes, list) or len(changes) != 1 or not isinstance(changes[0], dict):
+            return {"ok": False, "error": "invalid_arguments"}  # only one operation per call is supported
+        change = changes[0]
+        document = change.get("document_content") or {}
+        markdown = document.get("markdown", "") if isinstance(document, dict) else None
+        with self._changed:
+            canvas = self._live_canvas(args.get("canvas_id"))
+            if canvas is None:
+                return {"ok": False, "error": "canvas_not_found"}
+            operation = change.get("operation")
+            if operation == "rename" and isinstance(change.get("title_content"), dict):
+                canvas["title"] = change["title_content"].get("markdown", canvas["title"])
+            elif not isinstance(markdown, str) or change.get("section_id"):
+                return {"ok": False, "error": "invalid_arguments"}  # sections are not kept here
+            elif operation == "replace":
+                canvas["markdown"] = markdown
+            elif operation == "insert_at_start":
+                canvas["markdown"] = markdown + canvas["markdown"]
+            elif operation == "insert_at_end":
+                canvas["markdown"] += markdown
+            else:
+                return {"ok": False, "error": "invalid_arguments"}
+            canvas["edits"] += 1
+        return {"ok": True}
+
+    def _api_canvases_delete(self, args):
+        with self._changed:
+            canvas = self._live_canvas(args.get("canvas_id"))
+            if canvas is None:
+                return {"ok": False, "error": "canvas_not_found"}
+            canvas["deleted"] = True
+        return {"ok": True}
+
+    def _api_canvases_access_set(self, args):
+        def ids(value) -> list[str]:
+            value = _json_arg(value) if isinstance(value, str) and value.startswith("[") else value
+            return [v for v in (value.split(",") if isinstance(value, str) else value or []) if v]
+
+        channels, users = ids(args.get("channel_ids")), ids(args.get("user_ids"))
+        if bool(channels) == bool(users):
+            return {"ok": False, "error": "invalid_parameters"}  # one of them, not both
+        if args.get("access_level") not in ("read", "write", "owner"):
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._changed:
+            canvas = self._live_canvas(args.get("canvas_id"))
+            if canvas is None:
+                return {"ok": False, "error": "canvas_not_found"}
+            known = self.joined | self.private | self.archived | {self.team_channel}
+            if any(channel not in known for channel in channels):
+                return {"ok": False, "error": "channel_not_found"}
+            if any(user not in self.users and user not in self.members for user in users):
+                return {"ok": False, "error": "user_not_found"}
+            canvas["access"].update(dict.fromkeys(channels + users, args["access_level"]))
+        return {"ok": True}
 
     def _handler_class(self):
         standin = self

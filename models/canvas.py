@@ -1,0 +1,132 @@
+"""The coverage canvas in the team channel: what it says, and the record of where it is.
+
+It shows the region's coverage and forecast, then every area by HMA with its conversation's stage, lead,
+days since its last log entry and next open action, as they stand today. Read here as plain data;
+bot/views/canvas.py writes it as markdown, and jobs/canvas.py puts it in Slack.
+
+What it shows moves only when a log entry is written (every change to a conversation writes one: a start,
+a note, a stage, an action and its Done, new details), when the day turns (days since, the forecast as of
+today) or when the target date moves. `change_mark` names that state in a few characters, so the clock
+can tell once a minute, without drawing the canvas, whether the one in Slack is behind.
+"""
+import itertools
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models import clock
+from models.areas import AreaDirectory
+from models.conversations import open_actions, stages_by_area
+from models.progress import Progress, measure, scope_of
+from models.tables import ActionItem, LogEntry, TeamCanvas
+
+NO_HMA = "Not in an HMA"
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """One area as the canvas shows it; an area not begun has only its name."""
+
+    name: str
+    stage: str = ""  # "" while not begun
+    lead_user_id: str = ""
+    quiet_days: int | None = None  # whole days since its conversation's last log entry
+    next_action: ActionItem | None = None  # its conversation's first open action: the soonest due, else the oldest
+
+    @property
+    def begun(self) -> bool:
+        return bool(self.stage)
+
+
+@dataclass(frozen=True)
+class HmaRows:
+    name: str
+    rows: tuple[AreaRow, ...]
+
+    @property
+    def begun(self) -> int:
+        return sum(row.begun for row in self.rows)
+
+
+@dataclass(frozen=True)
+class CanvasContent:
+    progress: Progress  # the whole region's, as of today
+    hmas: tuple[HmaRows, ...]  # by name, areas in no HMA last
+
+
+def canvas_content(session: Session, directory: AreaDirectory, today: date, target: date) -> CanvasContent:
+    progress = measure(session, directory, scope_of(directory, ""), today, target)
+    conversations = stages_by_area(session)
+    next_actions: dict[int, ActionItem] = {}
+    for action in open_actions(session):  # soonest due first, then undated oldest first
+        next_actions.setdefault(action.conversation_id, action)
+
+    def row(area) -> AreaRow:
+        conversation = conversations.get(area.code)
+        if conversation is None:
+            return AreaRow(area.name)
+        return AreaRow(area.name, conversation.stage, conversation.lead_user_id,
+                       (today - clock.local(conversation.last_activity_at).date()).days,
+                       next_actions.get(conversation.id))
+
+    by_hma = sorted(directory.areas, key=lambda a: (not a.hma, a.hma, a.name))
+    return CanvasContent(progress, tuple(
+        HmaRows(hma or NO_HMA, tuple(row(area) for area in areas))
+        for hma, areas in itertools.groupby(by_hma, key=lambda a: a.hma)))
+
+
+def change_mark(session: Session, today: date, target: date) -> str:
+    """What the canvas depends on, in a few characters: the latest log entry, the day and the target date."""
+    latest = session.exec(select(func.max(LogEntry.id))).one() or 0
+    return f"{latest}/{today.isoformat()}/{target.isoformat()}"
+
+
+# --- where it is ------------------------------------------------------------------------
+
+def canvas_of(session: Session, channel: str) -> TeamCanvas:
+    """The channel's canvas record, made empty (no canvas yet) when there is none."""
+    canvas = session.get(TeamCanvas, channel)
+    if canvas is None:
+        canvas = TeamCanvas(channel_id=channel)
+        session.add(canvas)
+    return canvas
+
+
+def is_behind(session: Session, channel: str, mark: str) -> bool:
+    canvas = session.get(TeamCanvas, channel)
+    return canvas is None or canvas.shown_mark != mark
+
+
+def record_created(session: Session, channel: str, canvas_id: str, kind: str) -> None:
+    """A canvas is in Slack: recorded at once, so that no run ever makes a second one."""
+    canvas = canvas_of(session, channel)
+    canvas.canvas_id, canvas.kind, canvas.shared = canvas_id, kind, kind == "channel"
+    canvas.content_hash, canvas.problem, canvas.changed_at = "", "", clock.now()
+
+
+def record_shared(session: Session, channel: str) -> None:
+    canvas_of(session, channel).shared = True
+
+
+def forget_canvas(session: Session, channel: str) -> None:
+    """Slack says the canvas is gone (someone deleted it): the next run makes another."""
+    canvas = canvas_of(session, channel)
+    canvas.canvas_id, canvas.kind, canvas.shared, canvas.content_hash = "", "", False, ""
+
+
+def record_shown(session: Session, channel: str, mark: str, content_hash: str) -> None:
+    canvas = canvas_of(session, channel)
+    if canvas.content_hash != content_hash:
+        canvas.changed_at = clock.now()
+    canvas.shown_mark, canvas.content_hash, canvas.problem = mark, content_hash, ""
+
+
+def record_problem(session: Session, channel: str, mark: str, problem: str) -> bool:
+    """Slack refused to make the canvas: nothing is tried again until something changes. True when this
+    is a new refusal, to be told."""
+    canvas = canvas_of(session, channel)
+    new = canvas.problem != problem
+    canvas.shown_mark, canvas.problem = mark, problem
+    return new
