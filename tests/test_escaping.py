@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from bot.clock import tick
+from bot.offline.payloads import as_slack_sends
 from bot.views import conversation as conversation_views
 from bot.views import reminders as reminder_views
 from bot.views.extracts import files_comment, status_message
@@ -162,7 +163,7 @@ def test_hostile_text_reaches_every_surface_as_typed_and_no_mention_fires(worksp
     ws.event({"type": "app_home_opened", "user": MEMBER, "channel": "D" + MEMBER[1:], "tab": "home",
               "event_ts": "1.1"}, "EvHOSTILEHOME")
     ws.slack.wait_for("views.publish")
-    ws.event({"type": "app_mention", "user": MEMBER, "text": f"<@U0SCBOT> who leads {HOSTILE}",
+    ws.event({"type": "app_mention", "user": MEMBER, "text": f"<@U0SCBOT> who leads {as_slack_sends(HOSTILE)}",
               "ts": "1700000000.000200", "channel": TEAM_CHANNEL, "event_ts": "1700000000.000200"}, "EvHOSTILEASK")
     [answer] = ws.slack.wait_for("chat.postMessage", where=lambda a: a.get("thread_ts") == "1700000000.000200")
     assert "<b>x</b> =1+1 <http://evil|click>" in shown(answer.args["text"])
