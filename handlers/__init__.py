@@ -14,6 +14,7 @@ from handlers import (
     home,
     mentions,
     reminders,
+    shortcuts,
 )
 
 
@@ -21,5 +22,5 @@ def register_all(app: App, services: Services) -> None:
     errors.register(app)
     # Each module registers listeners for its own ids only, so the order does not change who answers; Bolt
     # tries each listener in turn, so the busiest (`/sc`) comes first.
-    for module in (commands, events, actions, forms, reminders, extracts, home, mentions):
+    for module in (commands, events, actions, forms, reminders, extracts, home, mentions, shortcuts):
         module.register(app, services)

@@ -2,18 +2,20 @@
 import re
 from datetime import date
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.services import Services
 from bot.views.forms import notice_modal
 from bot.views.ids import FormId
 from handlers.permissions import Who, only
 from handlers.replies import QUEUE_DOWN, queue_thread
+from handlers.shortcuts import read_form_metadata, tell_where
 from models.areas import AreaGroup
 from models.conversations import (
     Details,
     add_log_entry,
     get_conversation,
+    log_from_message,
     set_stage,
     start_conversation,
     update_details,
@@ -69,10 +71,13 @@ def _details(values: dict) -> Details:
 
 
 def _chosen_areas(services: Services, state: dict) -> AreaGroup:
-    """The start form's areas: chosen from the list, or typed where the list would be too long."""
+    """The start form's areas: chosen from the list, or typed where the list would be too long; the message
+    shortcut's form offers one area or HMA."""
     directory = services.directory()
     if "value" in state:
         return directory.resolve(_given({"areas": state}, "areas"))
+    if "selected_option" in state:
+        return directory.chosen([_option({"areas": state}, "areas")])
     chosen = state.get("selected_options") or []
     if not isinstance(chosen, list) or not all(isinstance(option, dict) for option in chosen):
         raise InputError(OUT_OF_DATE, field="areas")
@@ -84,9 +89,10 @@ def register(app: App, services: Services) -> None:
         """A view_submission listener: `save(values, metadata, user)` saves the change and returns its
         conversation's id. The form closes once the change is saved and its thread post queued; if the
         queue is away, the form says the thread will catch up."""
-        def listener(ack: Ack, body: dict, view: dict) -> None:
+        def listener(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
             metadata = view.get("private_metadata")
             conversation_id = save(form_values(view), metadata if isinstance(metadata, str) else "", body["user"]["id"])
+            context["sc_saved"] = conversation_id  # for a lazy listener that says where the change went
             if queue_thread(services, conversation_id):
                 ack()
             else:
@@ -103,6 +109,16 @@ def register(app: App, services: Services) -> None:
         with services.session() as session:
             return add_log_entry(session, get_conversation(session, whole_number(metadata)), user, text).conversation_id
 
+    def from_message(values: dict, metadata: str, user: str) -> int:
+        source, _ = read_form_metadata(metadata)
+        try:
+            text = check_text("log entry", _given(values, "text"), LOG_TEXT_MAX)
+        except InputError as error:
+            raise InputError(str(error), field="text") from None  # beside the text, not the first field
+        group = _chosen_areas(services, values.get("areas", {}))
+        with services.session() as session:
+            return log_from_message(session, group, user, text, source)[0]
+
     def stage(values: dict, metadata: str, user: str) -> int:
         # "<id>:<stage shown>": a form left open while someone moved the stage on changes nothing.
         conversation_id, _, shown = metadata.partition(":")
@@ -118,3 +134,6 @@ def register(app: App, services: Services) -> None:
     team_only = [only(services, Who.TEAM)]
     for form, save in ((FormId.START, start), (FormId.LOG, log), (FormId.STAGE, stage), (FormId.EDIT, edit)):
         app.view(form, middleware=team_only)(saved(save))
+    # Saved in the request's own thread, so the person is told where it went only once it is saved.
+    app.view(FormId.LOG_MESSAGE, middleware=[*team_only, app.listener_runner.listener_executor.in_request_thread])(
+        ack=saved(from_message), lazy=[tell_where(services)])

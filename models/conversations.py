@@ -1,8 +1,9 @@
 """Starting and logging Single Conversations: the rules Slack, the console and workers share."""
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -185,6 +186,58 @@ def log_note(session: Session, group: AreaGroup, author: str, text: str) -> tupl
     if found is None:
         raise NoConversation(group)
     return found[0], found[1]
+
+
+@dataclass(frozen=True)
+class SourceMessage:
+    """A message elsewhere in Slack that a note is logged from: its channel and ts, and its link ("" when Slack
+    gives none: a conversation the bot is not in)."""
+
+    channel: str
+    ts: str
+    url: str = ""
+
+    @property
+    def written_at(self) -> datetime:
+        """When the message was written: its ts is the time in seconds since 1970."""
+        return datetime.fromtimestamp(float(self.ts), timezone.utc)
+
+
+def source_of(entry: LogEntry) -> SourceMessage | None:
+    """The message a note was logged from, if it was."""
+    return SourceMessage(entry.source_channel, entry.source_ts, entry.source_url or "") if entry.source_ts else None
+
+
+class AlreadyLogged(Refused):
+    def __init__(self, title: str, logged_on: date | None):
+        when = f" on {logged_on:%-d %b %Y}" if logged_on else ""
+        super().__init__(f"That message is already in the log of {title} (logged{when}), so it was not logged "
+                         "again. Choose another area, or Cancel.", field="areas")
+
+
+def log_from_message(session: Session, group: AreaGroup, author: str, text: str,
+                     source: SourceMessage) -> tuple[int, str]:
+    """A note from a message elsewhere in Slack, for the conversation covering `group`, linking back to it: the
+    conversation's (id, title). Refused when the message is in that conversation's log already; the unique
+    index decides, so of two sent at the same moment one is logged and the other refused."""
+    text = check_text("log entry", text, LOG_TEXT_MAX)
+    conversation = require_conversation(session, group)
+    now = clock.now()
+    entries = LogEntry.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    added = session.execute(insert(entries).values(
+        conversation_id=conversation.id, author_user_id=author, created_at=now, kind="note", text=text,
+        source_channel=source.channel, source_ts=source.ts, source_url=source.url or None,
+    ).on_conflict_do_nothing().returning(entries.c.id)).first()
+    if added is None:
+        logged_at = session.exec(select(LogEntry.created_at).where(
+            LogEntry.conversation_id == conversation.id, LogEntry.source_channel == source.channel,
+            LogEntry.source_ts == source.ts)).first()
+        raise AlreadyLogged(conversation.title, clock.local(logged_at).date() if logged_at else None)
+    conversation.last_activity_at = now
+    session.add(conversation)
+    session.flush()
+    return conversation.id, conversation.title
 
 
 def _and_list(names: list[str]) -> str:

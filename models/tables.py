@@ -64,6 +64,19 @@ class LogEntry(SQLModel, table=True):
     due_on: date | None = None
     # Set once the entry is in the conversation's thread, so a retried post is skipped.
     slack_ts: str = ""
+    # A note logged from a message elsewhere in Slack (the "Log to Single Conversation" shortcut): where the
+    # message is, and its link (NULL when Slack gives none). Other entries leave them all NULL.
+    source_channel: str | None = None
+    source_ts: str | None = None
+    source_url: str | None = None
+
+
+# A message is logged to a conversation once, however many press Log at the same moment; only entries from a
+# message are indexed (migration 0006).
+LOG_ENTRY_SOURCE_INDEX = Index(
+    "uq_logentry_source", LogEntry.conversation_id, LogEntry.source_channel, LogEntry.source_ts, unique=True,
+    sqlite_where=text("source_ts IS NOT NULL"), postgresql_where=text("source_ts IS NOT NULL"),
+)
 
 
 class ActionItem(SQLModel, table=True):

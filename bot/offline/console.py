@@ -33,6 +33,7 @@ from bot.offline.standin import BOT_USER, SlackStandIn
 from bot.services import QUEUES, Services, redis_url
 from bot.settings import Settings
 from bot.views import conversation as conversation_views
+from bot.views.ids import ShortcutId
 from models import clock
 from models.areas import load_directory
 from models.conversations import conversations_posted_in, view_conversation
@@ -55,6 +56,8 @@ Console lines:
   /time INSTANT   move the clock (e.g. /time 2011-01-10T09:00) and send what falls due; kept for the
                   next session until /time now lets it run from today
   @scbot ...      mention the bot in {CHANNEL_NAME}, e.g. @scbot how are we doing?
+  /message TEXT   write a message in #notes, a channel the bot is not in
+  /shortcut       use “Log to Single Conversation” on the latest message in #notes
   /home           open the bot's App Home tab
   /help           this list
   /quit           leave (end of input and Ctrl-C do too)
@@ -227,6 +230,10 @@ class Console:
             self.move_clock(rest)
         elif command in ("@scbot", "@bot"):
             self.mention(rest)
+        elif command == "/message":
+            self.write_note(rest)
+        elif command == "/shortcut":
+            self.log_latest_note()
         elif command == "/home":
             self.request(slack_payloads.event_callback(
                 {"type": "app_home_opened", "user": self.user_id, "channel": "D" + self.user_id[1:],
@@ -321,6 +328,29 @@ class Console:
             return f"<!{name}>" if name in SPECIAL_MENTIONS else f"<@{self.people.learn(name)}|{name}>"
 
         return TYPED_MENTION.sub(link, text)
+
+    # --- the message shortcut, on messages in #notes -----------------------------------
+    def write_note(self, text: str) -> None:
+        """A message in #notes, held by the stand-in as Slack holds it (its text in Slack's markup)."""
+        if not text:
+            self.say("What does it say? For example /message Met @jo about Leicester's SHMA & the draft plan")
+            return
+        message = {"type": "message", "user": self.user_id, "ts": f"{time.time():.6f}",
+                   "text": slack_payloads.as_slack_sends(self.with_mentions(text)), "team": slack_payloads.TEAM["id"]}
+        self.standin.remember(self.renderer.learn_channel("notes"), message)
+        self.say("  (you wrote in #notes; /shortcut logs it to a Single Conversation)")
+
+    def log_latest_note(self) -> None:
+        notes = self.renderer.learn_channel("notes")
+        written = [m for (channel, _ts), m in self.standin.messages.items() if channel == notes]
+        if not written:
+            self.say("There is no message in #notes yet: write one with /message, then /shortcut.")
+            return
+        key = f"shortcut-{next(self.keys)}"
+        self.say("  (you chose “Log to Single Conversation” on the latest message in #notes)")
+        self.request(slack_payloads.message_shortcut(
+            ShortcutId.LOG_MESSAGE, max(written, key=lambda m: float(m["ts"])), notes, self.user_id, self.user,
+            self.standin.response_url(key)), key)
 
     # --- requests ----------------------------------------------------------------
     def mention(self, text: str) -> None:

@@ -197,6 +197,8 @@ class SlackStandIn:
 
     def _api_chat_getPermalink(self, args):
         channel, ts = args.get("channel"), args.get("message_ts", "")
+        if not channel or self.refused_there(channel) == "channel_not_found":
+            return {"ok": False, "error": "channel_not_found"}  # a private channel the bot is not in
         if (channel, ts) not in self.messages:
             return {"ok": False, "error": "message_not_found"}
         return {"ok": True, "channel": channel,

@@ -13,7 +13,7 @@ from bot.views.blocks import (
 from bot.views.ids import ActionId
 from models import clock
 from models.areas import AreaDirectory
-from models.conversations import ConversationView
+from models.conversations import ConversationView, source_of
 from models.stages import STAGES, skipped_stages
 from models.tables import ActionItem, Conversation, LogEntry
 
@@ -123,7 +123,22 @@ def entry_text(entry: LogEntry) -> str:
         return f":pushpin: Action for <@{entry.owner_user_id}>{due}: {escape(entry.text)}"
     if entry.kind == "action-done":
         return f":white_check_mark: Done: {escape(entry.text)}"
+    source = source_of(entry)
+    if source:  # the link first, so that a long note cut short at Slack's limit keeps it
+        written = when(source.written_at)
+        return (f":link: From <{escape(source.url)}|a message> of {written}" if source.url
+                else f":link: From a message of {written} in a conversation I can't link to") + f"\n{escape(entry.text)}"
     return escape(entry.text)
+
+
+def message_logged(title: str, card_url: str, team_channel: str) -> dict:
+    """The message shortcut's answer, in the message's channel: where the note went."""
+    said = f":memo: Logged in the Single Conversation with *{escape(title)}*"
+    if card_url:
+        said += f": see <{escape(card_url)}|its thread>"
+    elif team_channel:  # its card is not posted yet
+        said += f", in its thread in <#{team_channel}>"
+    return message(said + ".")
 
 
 def action_blocks(actions: list[ActionItem], titles: dict[int, str], redraw: str) -> list[dict]:

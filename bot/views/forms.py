@@ -1,9 +1,10 @@
 """The forms (modals) of conversations and settings."""
-from datetime import date
+from datetime import date, datetime
 
-from bot.views.blocks import MAX_OPTIONS, day, escape, plain, section
+from bot.views.blocks import MAX_OPTIONS, day, escape, plain, section, when
 from bot.views.ids import FormId
 from models.areas import AreaDirectory
+from models.conversations import SourceMessage
 from models.stages import STAGES
 from models.tables import Conversation
 from models.text import DETAILS_TEXT_MAX, LOG_TEXT_MAX
@@ -67,14 +68,21 @@ def notice_modal(text: str) -> dict:
             "blocks": [section(text)]}
 
 
-def start_modal(directory: AreaDirectory, caller: str) -> dict:
+def _areas_input(directory: AreaDirectory, several: bool) -> dict:
+    """The areas chooser: an HMA or `several` areas from the list, or a name typed where the list is too long."""
     groups = area_options(directory)
-    areas = (_input("areas", "Areas", {"type": "multi_static_select", "option_groups": groups,
-                                       "placeholder": plain("An HMA, or one or more areas")})
-             if groups else
-             _input("areas", "Area or HMA", _text_input(False, "", 200), hint="e.g. Leicester or Nottingham Core HMA"))
+    if groups is None:
+        return _input("areas", "Area or HMA", _text_input(False, "", 200), hint="e.g. Leicester or Nottingham Core HMA")
+    if several:
+        return _input("areas", "Areas", {"type": "multi_static_select", "option_groups": groups,
+                                         "placeholder": plain("An HMA, or one or more areas")})
+    return _input("areas", "Area or HMA", {"type": "static_select", "option_groups": groups,
+                                           "placeholder": plain("The conversation's area or HMA")})
+
+
+def start_modal(directory: AreaDirectory, caller: str) -> dict:
     return _modal(FormId.START, "Start a conversation",
-                  [areas, *_details_blocks(caller, "", None, "")], submit="Start")
+                  [_areas_input(directory, several=True), *_details_blocks(caller, "", None, "")], submit="Start")
 
 
 def edit_modal(conversation: Conversation) -> dict:
@@ -89,6 +97,27 @@ def log_modal(conversation: Conversation) -> dict:
         section(f"Log entry for *{escape(conversation.title)}*"),
         _input("text", "What happened", _text_input(True, "", LOG_TEXT_MAX)),
     ], metadata=str(conversation.id))
+
+
+def message_log_modal(directory: AreaDirectory, text: str, source: SourceMessage, author: str, posted: datetime,
+                      files: list[str], metadata: str) -> dict:
+    """The "Log to Single Conversation" form: where the message is from, the area or HMA to log it to, and its
+    text (as much as a log entry holds), which the person may edit. `author` is a person's id, "" for an app."""
+    where = "a direct message" if source.channel.startswith("D") else f"<#{source.channel}>"
+    link = (f"<{escape(source.url)}|Open the message>." if source.url else
+            "I can't link to it, as it is in a conversation I'm not in; the log will say when it was written.")
+    about = [section(f"From {f'<@{author}>' if author else 'an app'} in {where}, {when(posted)}. {link}")]
+    if not text:
+        shared = f"it shares {', '.join(f'*{escape(name)}*' for name in files)}" if files else "it has only attachments"
+        about.append(section(f":warning: This message has no text I can copy: {shared}. Write what to log below."))
+    elif len(text) > LOG_TEXT_MAX:
+        about.append(section(f":scissors: The message is {len(text):,} characters long and a log entry holds "
+                             f"{LOG_TEXT_MAX:,}, so its first {LOG_TEXT_MAX:,} are below: shorten it as you need."))
+    return _modal(FormId.LOG_MESSAGE, "Log to conversation", [
+        *about,
+        _areas_input(directory, several=False),
+        _input("text", "What to log", _text_input(True, text[:LOG_TEXT_MAX], LOG_TEXT_MAX)),
+    ], metadata=metadata, submit="Log")
 
 
 def stage_modal(conversation: Conversation) -> dict:

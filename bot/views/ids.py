@@ -29,3 +29,10 @@ class FormId(StrEnum):
     EDIT = "edit_details"
     SETTINGS = "reminder_settings"
     EXTRACT = "extract_request"
+    LOG_MESSAGE = "log_message_entry"
+
+
+class ShortcutId(StrEnum):
+    """Shortcuts' callback ids, as manifest.yml declares them."""
+
+    LOG_MESSAGE = "log_message"
