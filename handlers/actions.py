@@ -33,18 +33,20 @@ def stage_value(value: object) -> tuple[int, str, str]:
 def register(app: App, services: Services) -> None:
     team_only = [only(services, Who.TEAM)]
 
+    # Each listener reads and checks the press before ack(): Bolt forgets an acknowledgement followed
+    # by an error, and would answer the press 404 after 3 s instead of the refusal's 200.
     def open_card_form(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        ack()
         with services.session() as session:
             conversation = get_conversation(session, whole_number(action.get("value")))
+        ack()
         client.views_open(trigger_id=body["trigger_id"], view=FORMS[action["action_id"]](conversation))
 
     def mark_done(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        ack()
         user = body["user"]["id"]
         action_id, redraw = done_value(action.get("value"))
         with services.session() as session:
             item, changed = complete_action(session, action_id, user)
+        ack()
         if changed:
             note = thread_note(services, item.conversation_id)
             said = f":white_check_mark: Done: {blocks.escape(item.text)}.{note}"
@@ -57,11 +59,11 @@ def register(app: App, services: Services) -> None:
 
     def choose_stage(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         """A stage chosen with a button: one of two the words could mean, or past the stages between."""
-        ack()
         conversation_id, seen_at, stage = stage_value(action.get("value"))
         with services.session() as session:
             conversation = get_conversation(session, conversation_id)
             set_stage(session, conversation, stage, body["user"]["id"], seen_at=seen_at)
+        ack()
         respond({"replace_original": True, **blocks.message(moved_on(services, conversation, stage))})
 
     for action_id in FORMS:

@@ -237,8 +237,6 @@ def test_a_button_from_a_message_with_a_value_not_the_bots_is_refused_politely(w
     assert "out of date or not one of mine" in answer["text"]
 
 
-@pytest.mark.xfail(strict=True, reason="Done with a value not the bot's is answered politely, but Bolt then "
-                   "logs 'mark_done didn't call ack()' and the press gets HTTP 404 (handlers/actions.py)")
 def test_a_button_refused_politely_is_also_acknowledged_with_200(workspace):
     assert send_payload(workspace, pressed_done(workspace, True)).status == 200
 
