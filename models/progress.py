@@ -47,8 +47,8 @@ ON_TRACK, AT_RISK, OFF_TRACK, TOO_EARLY = "on track", "at risk", "off track", "t
 FORECAST_RULE = (
     f"the pace so far is the areas begun per week over the weeks since the first start (at most the last "
     f"{PACE_WEEKS}); {RUNS:,} simulated runs of the coming weeks, each week's starts drawn at random from those "
-    "weeks', give the chance that every area has begun by the target date and the dates by which half and 85% of "
-    f"the runs have. Under {MIN_WEEKS} weeks or {MIN_STARTS} areas begun, it is too early to project."
+    "of the weeks observed, give the chance that every area has begun by the target date and the dates by which "
+    f"half and 85% of the runs have. Under {MIN_WEEKS} weeks or {MIN_STARTS} areas begun, it is too early to project."
 )
 STATUS_RULE = (
     f"On track: at least an {ON_TRACK_CHANCE:.0%} chance that every area has begun by the target date. "
@@ -303,7 +303,8 @@ def _too_early(start_days: tuple[date, ...]) -> str:
     if not start_days:
         return "no area has begun yet"
     if len(start_days) < MIN_STARTS:
-        return f"only {len(start_days)} {'area has' if len(start_days) == 1 else 'areas have'} begun, too few to project"
+        begun = "1 area has" if len(start_days) == 1 else f"{len(start_days)} areas have"
+        return f"only {begun} begun, too few to project"
     return f"the first area began under {MIN_WEEKS} weeks ago, too soon to project"
 
 
