@@ -20,6 +20,7 @@ from bot.views.canvas import TITLE
 from jobs import worker_services
 from jobs.canvas import canvas_job_id
 from models.tables import TeamCanvas
+from tests.test_console import console_settings, run
 from tests.test_workers import scbot_worker, signal_all
 from tests.workspace import MANAGER, MEMBER, TEAM_CHANNEL
 
@@ -263,3 +264,11 @@ def test_the_stand_in_takes_canvas_calls_as_slack_documents_them(slack):
     assert error(client.canvases_edit, canvas_id=made, changes=[change]) == "canvas_not_found"
     assert slack.canvases_in(TEAM_CHANNEL) == []
     slack.reset()
+
+
+def test_the_console_reads_the_canvas_out(tmp_path, redis_server_url):
+    settings = console_settings(tmp_path, redis_server_url)
+    said = dict(run(settings, "/sc start Leicester", "/sc stage Leicester evidence", "/canvas"))["/canvas"]
+    assert "#single-conversations: canvas “Single Conversation coverage”" in said
+    assert "| Leicester | Shared evidence base (2 of 6) | @alice | 0 | – |" in said
+    assert "## Leicester & Leicestershire HMA (1 of 8 begun)" in said

@@ -27,13 +27,14 @@ from bot.clock import tick
 from bot.offline import payloads as slack_payloads
 from bot.offline.forms import FormFiller
 from bot.offline.people import People, user_id
-from bot.offline.render import CHANNEL_NAME, Renderer
+from bot.offline.render import CHANNEL_NAME, GUTTER, Renderer
 from bot.offline.screen import HOME, Screen
 from bot.offline.standin import BOT_USER, SlackStandIn
 from bot.services import QUEUES, Services, redis_url
 from bot.settings import Settings
 from bot.views import conversation as conversation_views
 from bot.views.ids import ShortcutId
+from jobs.canvas import enqueue_rebuild
 from models import clock
 from models.areas import load_directory
 from models.conversations import conversations_posted_in, view_conversation
@@ -46,6 +47,8 @@ SETTLE_LIMIT_SECONDS = 10.0
 # A name typed after @, as Slack's @ menu would link it (not the middle of an email address).
 TYPED_MENTION = re.compile(r"(?<![\w.@<|])@([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 SPECIAL_MENTIONS = {"channel", "here", "everyone"}
+# Canvas markdown as read: a mention ![](@U…) or ![](#C…), a mark behind a backslash, an entity.
+CANVAS_MARKUP = re.compile(r"!\[\]\(([@#])([A-Z0-9]+)\)|\\(.)|&(amp|lt|gt);")
 
 HELP = f"""\
 Console lines:
@@ -59,6 +62,7 @@ Console lines:
   /message TEXT   write a message in #notes, a channel the bot is not in
   /shortcut       use “Log to Single Conversation” on the latest message in #notes
   /home           open the bot's App Home tab
+  /canvas         rebuild the coverage canvas in {CHANNEL_NAME} now, and read it
   /help           this list
   /quit           leave (end of input and Ctrl-C do too)
 Type /sc help for the bot's commands."""
@@ -234,6 +238,8 @@ class Console:
             self.write_note(rest)
         elif command == "/shortcut":
             self.log_latest_note()
+        elif command == "/canvas":
+            self.show_canvas()
         elif command == "/home":
             self.request(slack_payloads.event_callback(
                 {"type": "app_home_opened", "user": self.user_id, "channel": "D" + self.user_id[1:],
@@ -284,6 +290,28 @@ class Console:
             self.settle()
             self.screen.show_new_calls()
         self.say()
+
+    def show_canvas(self) -> None:
+        """/canvas: the coverage canvas made afresh now, as a manager's /sc canvas does, then read out."""
+        with self.screen.output():
+            enqueue_rebuild(self.services, self.user_id, f"console-{next(self.keys)}")
+            self.settle()
+            self.screen.show_new_calls()
+        canvases = self.standin.canvases_in(self.settings.sc_team_channel)
+        if not canvases:
+            self.say(f"  (there is no canvas in {CHANNEL_NAME}: the bot's direct message says why)")
+        for canvas in canvases:
+            self.say(f"{CHANNEL_NAME}: canvas “{canvas['title']}”")
+            for line in canvas["markdown"].splitlines():
+                self.say(GUTTER + CANVAS_MARKUP.sub(self.read_canvas_markup, line))
+        self.say()
+
+    def read_canvas_markup(self, match: re.Match) -> str:
+        """A canvas mention as its person or channel, an escaped mark or entity as the character."""
+        sigil, target, escaped, entity = match.groups()
+        if sigil:
+            return "@" + self.people.name_of(target) if sigil == "@" else self.renderer.channel_name(target)
+        return escaped or {"amp": "&", "lt": "<", "gt": ">"}[entity]
 
     def read(self, prompt: str) -> str:
         if self.interactive:
