@@ -105,8 +105,8 @@ def register(app: App, services: Services) -> None:
 
     @app.action(ActionId.EXTRACT_RETRY, middleware=team_only)
     def retry(ack: Ack, action: dict, respond: Respond) -> None:
-        ack()
         with services.session() as session:
             request = retry_request(session, whole_number(action.get("value")))
+        ack()  # after the checks: see handlers/actions.py
         reply = _queue(services, request.id, request.channel_id)
         respond(ephemeral({**blocks.message(reply), "replace_original": False}))

@@ -81,7 +81,6 @@ def settings_form(services: Services, command: Command) -> dict:
 def register(app: App, services: Services) -> None:
     def pressed(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         """A reminder's button: only its owner may press it (the rules check); the message is redrawn."""
-        ack()
         user, pressed_id, reminder_id = body["user"]["id"], action["action_id"], whole_number(action.get("value"))
         # Pressed twice, or on two screens at once, the first press changes it; the others say how it stands.
         with services.session() as session:
@@ -94,6 +93,7 @@ def register(app: App, services: Services) -> None:
                 reminder, changed = close_reminder(session, reminder_id, user, how)
                 said = (f":white_check_mark: Reminder {how}: {blocks.escape(reminder.text)}" if changed else
                         f":white_check_mark: Reminder already {reminder.closed_how}: {blocks.escape(reminder.text)}")
+        ack()  # after the checks: see handlers/actions.py
         if pressed_id == ActionId.REMINDER_CANCEL:
             listing = reminders_of(services, user)
             respond({"replace_original": True, "text": said, "blocks": [blocks.section(said), *listing["blocks"]]})
@@ -104,10 +104,11 @@ def register(app: App, services: Services) -> None:
         app.action(action_id)(pressed)
 
     def start_offered(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        ack()
         directory = services.directory()
         group = directory.resolve(one_of(action.get("value"), {a.name for a in directory.areas} | set(directory.hmas)))
-        respond({"replace_original": True, **blocks.message(start_for(services, group, body["user"]["id"]))})
+        said = start_for(services, group, body["user"]["id"])
+        ack()  # after the checks: see handlers/actions.py
+        respond({"replace_original": True, **blocks.message(said)})
 
     app.action(ActionId.START_OFFERED, middleware=[only(services, Who.TEAM)])(start_offered)
 
