@@ -12,6 +12,7 @@ from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
 
 from bot.views.blocks import escape, message
+from bot.views.forms import notice_modal
 from bot.views.mentions import MENTION_HELP
 from handlers.replies import ephemeral, tell
 from models.errors import InputError, Refused, ServiceDown
@@ -55,8 +56,10 @@ def answer(error: Exception, body: dict, response: BoltResponse | None, respond:
     if kind == "view_submission":
         view = body.get("view") or {}
         fields = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
+        if not fields:  # a form that only asks to confirm has no field to show the answer beside
+            return _json({"response_action": "update", "view": notice_modal(said(error))})
         wanted = getattr(error, "field", "")
-        field = wanted if wanted in fields else (fields or ["_"])[0]
+        field = wanted if wanted in fields else fields[0]
         return _json({"response_action": "errors", "errors": {field: sentence(error)[:2000]}})
     if kind == "event_callback":
         event = body.get("event") or {}

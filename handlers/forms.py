@@ -5,7 +5,7 @@ from datetime import date
 from slack_bolt import Ack, App, BoltContext
 
 from bot.services import Services
-from bot.views.forms import notice_modal
+from bot.views.forms import notice_modal, stage_skip_modal
 from bot.views.ids import FormId
 from handlers.permissions import Who, only
 from handlers.replies import QUEUE_DOWN, queue_thread
@@ -21,6 +21,7 @@ from models.conversations import (
     update_details,
 )
 from models.errors import InputError
+from models.stages import STAGES, skipped_stages
 from models.text import LOG_TEXT_MAX, check_text
 from models.values import OUT_OF_DATE, whole_number
 
@@ -120,11 +121,25 @@ def register(app: App, services: Services) -> None:
             return log_from_message(session, group, user, text, source)[0]
 
     def stage(values: dict, metadata: str, user: str) -> int:
-        # "<id>:<stage shown>": a form left open while someone moved the stage on changes nothing.
+        # "<id>:<stage shown>[:<stage chosen>]": a form left open while someone moved the stage on changes
+        # nothing; the third part is a skip the person has confirmed.
         conversation_id, _, shown = metadata.partition(":")
+        shown, _, confirmed = shown.partition(":")
         with services.session() as session:
             conversation = get_conversation(session, whole_number(conversation_id))
-            return set_stage(session, conversation, _option(values, "stage"), user, seen_at=shown).conversation_id
+            chosen = confirmed or _option(values, "stage")
+            return set_stage(session, conversation, chosen, user, seen_at=shown).conversation_id
+
+    def stage_or_ask(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        """Moving on past other stages is confirmed first, as `/sc stage` asks with a button."""
+        conversation_id, _, shown = str(view.get("private_metadata") or "").partition(":")
+        chosen = _option(form_values(view), "stage")
+        with services.session() as session:
+            conversation = get_conversation(session, whole_number(conversation_id))
+        if chosen in STAGES and shown == conversation.stage and skipped_stages(shown, chosen):
+            ack(response_action="update", view=stage_skip_modal(conversation, chosen))
+            return
+        saved(stage)(ack, body, view, context)
 
     def edit(values: dict, metadata: str, user: str) -> int:
         with services.session() as session:
@@ -132,8 +147,9 @@ def register(app: App, services: Services) -> None:
             return update_details(session, conversation, _details(values), user).conversation_id
 
     team_only = [only(services, Who.TEAM)]
-    for form, save in ((FormId.START, start), (FormId.LOG, log), (FormId.STAGE, stage), (FormId.EDIT, edit)):
+    for form, save in ((FormId.START, start), (FormId.LOG, log), (FormId.STAGE_SKIP, stage), (FormId.EDIT, edit)):
         app.view(form, middleware=team_only)(saved(save))
+    app.view(FormId.STAGE, middleware=team_only)(stage_or_ask)
     # Saved in the request's own thread, so the person is told where it went only once it is saved.
     app.view(FormId.LOG_MESSAGE, middleware=[*team_only, app.listener_runner.listener_executor.in_request_thread])(
         ack=saved(from_message), lazy=[tell_where(services)])

@@ -87,7 +87,11 @@ def test_card_buttons_open_forms_that_log_set_stage_and_edit(workspace):
     workspace.press(buttons["card_stage"], message=card)
     stage_view = opened_view(workspace, 2)
     pick = {"stage": {"stage": {"type": "static_select", "selected_option": {"value": "plan-drafted"}}}}
-    workspace.submit(stage_view, pick)
+    # Past "Shared evidence base": the form asks first, and nothing changes until the person confirms.
+    asked = workspace.submit(stage_view, pick).json
+    assert asked["response_action"] == "update" and "Shared evidence base" in str(asked["view"]["blocks"])
+    assert workspace.rows(Conversation)[0].stage == "engaged"
+    workspace.submit(asked["view"], {})
 
     workspace.press(buttons["card_edit"], message=card)
     edit_view = opened_view(workspace, 3)
@@ -96,6 +100,7 @@ def test_card_buttons_open_forms_that_log_set_stage_and_edit(workspace):
     kinds = [(e.kind, e.text) for e in workspace.rows(LogEntry)]
     assert ("note", "Site visit") in kinds
     assert ("details", "Updated the notes.") in kinds
+    assert ("stage", "Stage: Engaged → Local Investment Plan drafted, skipping Shared evidence base.") in kinds
     [conversation] = workspace.rows(Conversation)
     assert (conversation.stage, conversation.notes) == ("plan-drafted", "Council elections in May")
     workspace.run_jobs()
@@ -131,3 +136,18 @@ def test_a_form_saved_while_redis_is_down_says_the_thread_will_catch_up(server_w
     assert "Saved" in said and "The job queue (Redis) is not answering" in said and "Nothing is lost" in said
     [conversation] = bot.rows(Conversation)
     assert conversation.title == "Ashfield"
+
+
+def test_a_confirmed_skip_changes_nothing_when_the_stage_moved_meanwhile(workspace):
+    workspace.command("start Leicester")
+    workspace.run_jobs()
+    [card] = workspace.channel_messages()
+    button = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == "card_stage")
+    workspace.press({**button, "block_id": "x"}, message=card)
+    pick = {"stage": {"stage": {"type": "static_select", "selected_option": {"value": "plan-agreed"}}}}
+    asked = workspace.submit(opened_view(workspace), pick).json
+    workspace.command("stage Leicester evidence")
+    refused = workspace.submit(asked["view"], {}).json
+    assert refused["response_action"] == "update" and "moved" in str(refused["view"]["blocks"])
+    assert workspace.rows(Conversation)[0].stage == "evidence"

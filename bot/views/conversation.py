@@ -88,13 +88,18 @@ def stage_question(conversation: Conversation, said: str, stages: tuple[str, ...
     return message(text, [section(text), {"type": "actions", "elements": choices}])
 
 
-def skip_question(conversation: Conversation, stage: str) -> dict:
-    """`/sc stage` more than one stage on: nothing changes until the button confirms it."""
+def skip_warning(conversation: Conversation, stage: str) -> str:
+    """Moving more than one stage on, said before anything changes (the command's button, the form's confirm)."""
     skipped = skipped_stages(conversation.stage, stage)
-    text = (f":warning: *{escape(conversation.title)}* is at *{stage_label(conversation.stage)}*. Moving to "
+    return (f":warning: *{escape(conversation.title)}* is at *{stage_label(conversation.stage)}*. Moving to "
             f"*{stage_label(stage)}* skips {len(skipped)} stage{'s' if len(skipped) > 1 else ''}: "
             + ", ".join(STAGES[s] for s in skipped) + ". Nothing changes until you confirm; the log will name "
             "the stages skipped.")
+
+
+def skip_question(conversation: Conversation, stage: str) -> dict:
+    """`/sc stage` more than one stage on: nothing changes until the button confirms it."""
+    text = skip_warning(conversation, stage)
     return message(text, [section(text), {"type": "actions", "elements": [
         stage_button(conversation, stage, f"Skip to {STAGES[stage]}", "primary")]}])
 

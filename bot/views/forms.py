@@ -2,6 +2,7 @@
 from datetime import date, datetime
 
 from bot.views.blocks import MAX_OPTIONS, day, escape, plain, section, when
+from bot.views.conversation import skip_warning
 from bot.views.ids import FormId
 from models.areas import AreaDirectory
 from models.conversations import SourceMessage
@@ -127,6 +128,12 @@ def stage_modal(conversation: Conversation) -> dict:
         section(f"*{escape(conversation.title)}* is at *{STAGES[conversation.stage]}*."),
         _input("stage", "Stage", {"type": "static_select", "options": options, "initial_option": current}),
     ], metadata=f"{conversation.id}:{conversation.stage}")  # the stage shown: a stale form changes nothing
+
+
+def stage_skip_modal(conversation: Conversation, stage: str) -> dict:
+    """What the stage form turns into when the stage chosen passes over others: nothing changes until confirmed."""
+    return _modal(FormId.STAGE_SKIP, "Skip stages?", [section(skip_warning(conversation, stage))],
+                  metadata=f"{conversation.id}:{conversation.stage}:{stage}", submit="Skip stages")
 
 
 def settings_saved_modal(saved) -> dict:

@@ -26,6 +26,7 @@ class FormId(StrEnum):
     START = "start_conversation"
     LOG = "log_entry"
     STAGE = "set_stage"
+    STAGE_SKIP = "skip_stages"
     EDIT = "edit_details"
     SETTINGS = "reminder_settings"
     EXTRACT = "extract_request"
