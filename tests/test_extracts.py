@@ -116,7 +116,8 @@ def test_extract_goes_to_the_conversations_thread(workspace):
     population = next(r for r in rows if r["area"] == "Leicester" and r["indicator"] == "population"
                       and r["period"] == "2010")
     assert float(population["value"]) == shipped("E06000016", "population_mid_year", "2010")
-    assert population["source_file"] == "oi_housing__population_all_ages.csv"
+    assert (population["publisher"], population["release"]) == ("ONS", "Population estimates for England and "
+                                                                 "Wales: mid-2023")
     assert population["licence"] == "Open Government Licence v3.0"
 
 
@@ -126,7 +127,7 @@ def test_extract_goes_to_the_conversations_thread(workspace):
     ("extract Leicester stok", "Did you mean `stock`"),
     ("extract Leicester as pfd", "Did you mean `pdf`"),
     ("extract Leicester as", "Which format?"),
-    ("extract Leicester 2011-2008", "first year then the last"),
+    ("extract Leicester 2011-2008", "the first year, then the last"),
     ("extract Leicester pdf", "put `as` before it"),
 ])
 def test_a_mistake_is_explained_and_nothing_is_saved_or_queued(workspace, command, expected):
