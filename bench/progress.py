@@ -6,10 +6,11 @@
 For each database it builds the national data set twice (`scbot demo-data --national`:
 326 authorities, with 200,000 log entries and with ten times as many), serves each with
 its own `scbot serve` against the stand-in Slack with the clock at 31 Mar 2011, and sends
-signed `/sc progress` and `/sc progress as of 2010-06-01` commands one at a time over a
+signed `/sc progress`, `/sc progress as of 2010-06-01` and `/sc progress as of <a different
+day each round>` (whose forecast is never one kept from before) commands one at a time over a
 keep-alive connection, to the two servers in turn (A B A B), so both sizes meet the same
 noise. Each is timed from send to the complete acknowledgement (the server's time plus a
-loopback round trip). Then it times the burn-up chart's render.
+loopback round trip). Then it times the burn-up chart's render and the forecast alone.
 Figures go to stdout and bench/results/progress-<time>.json; see bench/PROGRESS.md.
 """
 import argparse
@@ -20,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -38,7 +39,10 @@ NOW = "2011-03-31T17:00"
 # the same load, beside which the progress figures can be read.
 COMMANDS = {"progress": ("progress", b"areas have begun"),
             "progress as of": ("progress as of 2010-06-01", b"areas have begun"),
+            # A different day in each round: the forecast's simulation is never the one kept from before.
+            "progress as of a new day": ("progress as of {day}", b"areas have begun"),
             "help (the floor)": ("help", b"/sc")}
+NEW_DAYS_FROM = date(2011, 3, 30)
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -118,8 +122,9 @@ def time_servers(databases: dict[str, str], folder: Path, redis_url: str, standi
         for command, (text, expected) in COMMANDS.items():
             times = {name: [] for name in databases}
             for n in range(requests + 10):
+                typed = text.format(day=NEW_DAYS_FROM - timedelta(days=n))
                 for name, (_server, connection) in servers.items():
-                    elapsed = ask(connection, standin, text, expected)
+                    elapsed = ask(connection, standin, typed, expected)
                     if n >= 10:  # the first few warm the caches
                         times[name].append(elapsed)
             for name in databases:
@@ -148,6 +153,27 @@ def time_chart(database_url: str, runs: int = 30) -> dict:
         started = time.perf_counter()
         burn_up_png(progress)
         times.append(time.perf_counter() - started)
+    return summary(times)
+
+
+def time_forecast(database_url: str, runs: int = 30) -> dict:
+    """The forecast alone, in-process, its kept results cleared before each run: the simulation's own cost."""
+    from sqlmodel import Session
+
+    from models.areas import load_directory
+    from models.db import get_engine
+    from models.progress import finishing_weeks, forecast, measure, scope_of
+
+    with Session(get_engine(database_url)) as session:
+        directory = load_directory(session)
+        progress = measure(session, directory, scope_of(directory, ""), date(2011, 3, 31), date(2011, 4, 1))
+    times = []
+    for n in range(runs + 3):
+        finishing_weeks.cache_clear()
+        started = time.perf_counter()
+        forecast(progress.start_days, progress.total, progress.as_of, progress.target)
+        if n >= 3:
+            times.append(time.perf_counter() - started)
     return summary(times)
 
 
@@ -193,6 +219,7 @@ def main() -> None:
                 run = {"backend": backend, "log_entries": name, "data": data, **figures[name]}
                 if backend == "sqlite" and name.startswith(f"{args.log_entries:,}"):
                     run["chart render"] = time_chart(urls[0])
+                    run["forecast alone, not kept"] = time_forecast(urls[0])
                 results["runs"].append(run)
                 print(json.dumps(run))
     RESULTS.mkdir(exist_ok=True)
