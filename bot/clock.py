@@ -5,8 +5,8 @@ nudges, personal reminders) and queues each under a job id made from its
 delivery key. Settings are read afresh each minute, so a manager's change
 takes effect without a restart. A run missed while the clock was down is
 caught by the next one, once (see models.reminders.GRACE). Every few minutes it
-also has the team channel's members read again (jobs.membership). Each minute it
-also queues the coverage canvas's refresh when the canvas is behind (jobs.canvas).
+also has the team channel's members read again (jobs.membership). Every few seconds
+it asks whether the coverage canvas is behind, and queues its refresh (jobs.canvas).
 """
 import logging
 from datetime import datetime, timedelta
@@ -26,6 +26,8 @@ from models.reminders import due_at
 log = logging.getLogger("scbot.clock")
 PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 MEMBERS_EVERY = timedelta(minutes=10)
+# A change shows on the canvas this soon, or once a minute has passed since its last edit.
+CANVAS_EVERY = timedelta(seconds=5)
 
 
 def tick(services: Services, instant: datetime) -> list[str]:
@@ -48,8 +50,8 @@ def queue_unless_waiting(services: Services, func, *args, job_id: str, **options
 
 
 def queue_canvas(services: Services) -> bool:
-    """Queue the coverage canvas's refresh when it is behind the database, unless one is waiting: however
-    many changes a minute brings, they make one edit."""
+    """Queue the coverage canvas's refresh when it is behind the database and may be edited, unless one is
+    waiting: however many changes come meanwhile, they make one edit."""
     channel = behind(services)
     return bool(channel) and queue_unless_waiting(services, refresh_canvas, channel, job_id=canvas_job_id(channel))
 
@@ -61,8 +63,6 @@ def run_clock(services: Services) -> None:
         try:
             for key in tick(services, clock.now()):
                 log.info("queued %s", key)
-            if queue_canvas(services):
-                log.info("queued the coverage canvas's refresh")
         except ServiceDown as error:
             log.warning("%s; trying again next minute", error)
 
@@ -72,6 +72,13 @@ def run_clock(services: Services) -> None:
         except ServiceDown as error:
             log.warning("%s; the team channel's members are read again next time", error)
 
+    def refresh_canvas_when_behind() -> None:
+        try:
+            if queue_canvas(services):
+                log.info("queued the coverage canvas's refresh")
+        except ServiceDown as error:
+            log.warning("%s; the coverage canvas is brought up to date later", error)
+
     # A fixed id and replace_existing keep one such job however often the clock restarts;
     # coalesce turns a backlog of missed minutes into one run.
     scheduler.add_job(every_minute, "cron", second=0, id="reminders-tick", replace_existing=True,
@@ -80,5 +87,7 @@ def run_clock(services: Services) -> None:
     scheduler.add_job(refresh_team, "interval", seconds=MEMBERS_EVERY.total_seconds(), id="team-members",
                       replace_existing=True, coalesce=True, max_instances=1,
                       next_run_time=datetime.now(clock.now().tzinfo))  # at once, in real time
+    scheduler.add_job(refresh_canvas_when_behind, "interval", seconds=CANVAS_EVERY.total_seconds(),
+                      id="coverage-canvas", replace_existing=True, coalesce=True, max_instances=1)
     log.info("clock started (%s)", clock.now().tzinfo)
     scheduler.start()

@@ -1,8 +1,9 @@
 """Keeping the coverage canvas in the team channel current (models.canvas says what it shows).
 
-Once a minute the clock asks whether the canvas is behind the database (`behind`) and, if so, queues
-`refresh_canvas` under the channel's one job id, unless it is waiting already: a burst of changes makes one
-edit, and never more than one a minute. A run makes the canvas when there is none (the channel's own canvas;
+Every few seconds the clock asks whether the canvas is behind the database and was last edited a minute
+ago or more (`behind`) and, if so, queues `refresh_canvas` under the channel's one job id, unless it is
+waiting already: a change shows within seconds, a burst of changes makes an edit or two, and the canvas is
+never edited more than once a minute (models.canvas.EDIT_SPACING). A run makes the canvas when there is none (the channel's own canvas;
 where the plan refuses one, a standalone canvas the channel may read, linked there), records its id at once,
 and otherwise replaces its content in place, one change per call as Slack takes them; when Slack says someone
 deleted it, it makes another. The Redis lock and the recorded id keep two runs from making two canvases.
@@ -10,6 +11,7 @@ Slack's 429 runs the job again later (jobs.slack_job); the canvas's mark is reco
 shows it, so no change is lost.
 """
 import hashlib
+from datetime import datetime, timezone
 
 from slack_sdk.errors import SlackApiError
 
@@ -56,12 +58,12 @@ def canvas_job_id(channel: str) -> str:
 
 
 def behind(services: Services) -> str | None:
-    """The team channel, when its canvas is behind the database (the clock's question each minute)."""
+    """The team channel, when its canvas is behind the database and may be edited now (the clock's question)."""
     channel = services.settings.sc_team_channel
     if not channel:
         return None
     with services.session() as session:
-        return channel if is_behind(session, channel, _mark(services, session)) else None
+        return channel if is_behind(session, channel, _mark(services, session), datetime.now(timezone.utc)) else None
 
 
 def enqueue_rebuild(services: Services, user: str, request_key: str) -> None:
@@ -106,7 +108,8 @@ def _refresh(services: Services, channel: str, asked_by: str) -> dict:
     elif canvas.content_hash != digest or asked_by:
         done = _replace(services, channel, canvas_id, document) or _create(services, channel, document)
     with services.session() as session:
-        record_shown(session, channel, mark, digest)
+        # Real time, not the bot's clock (pinned in a demo): it spaces the edits.
+        record_shown(session, channel, mark, digest, None if done == "unchanged" else datetime.now(timezone.utc))
     return {"canvas": done, "mark": mark}
 
 

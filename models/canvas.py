@@ -7,11 +7,12 @@ bot/views/canvas.py writes it as markdown, and jobs/canvas.py puts it in Slack.
 What it shows moves only when a log entry is written (every change to a conversation writes one: a start,
 a note, a stage, an action and its Done, new details), when the day turns (days since, the forecast as of
 today) or when the target date moves. `change_mark` names that state in a few characters, so the clock
-can tell once a minute, without drawing the canvas, whether the one in Slack is behind.
+can tell every few seconds, without drawing the canvas, whether the one in Slack is behind; it is brought
+level at most once a minute (EDIT_SPACING), so a burst of changes makes an edit or two.
 """
 import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -23,6 +24,8 @@ from models.progress import Progress, measure, scope_of
 from models.tables import ActionItem, LogEntry, TeamCanvas
 
 NO_HMA = "Not in an HMA"
+# The canvas is edited no sooner than this after Slack last took its content.
+EDIT_SPACING = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -94,16 +97,20 @@ def canvas_of(session: Session, channel: str) -> TeamCanvas:
     return canvas
 
 
-def is_behind(session: Session, channel: str, mark: str) -> bool:
+def is_behind(session: Session, channel: str, mark: str, now: datetime) -> bool:
+    """Whether the canvas shows less than `mark` and may be edited at `now` (real time)."""
     canvas = session.get(TeamCanvas, channel)
-    return canvas is None or canvas.shown_mark != mark
+    if canvas is None:
+        return True
+    spaced = canvas.changed_at is None or now - canvas.changed_at >= EDIT_SPACING
+    return canvas.shown_mark != mark and spaced
 
 
 def record_created(session: Session, channel: str, canvas_id: str, kind: str) -> None:
     """A canvas is in Slack: recorded at once, so that no run ever makes a second one."""
     canvas = canvas_of(session, channel)
     canvas.canvas_id, canvas.kind, canvas.shared = canvas_id, kind, kind == "channel"
-    canvas.content_hash, canvas.problem, canvas.changed_at = "", "", clock.now()
+    canvas.content_hash, canvas.problem = "", ""
 
 
 def record_shared(session: Session, channel: str) -> None:
@@ -116,11 +123,11 @@ def forget_canvas(session: Session, channel: str) -> None:
     canvas.canvas_id, canvas.kind, canvas.shared, canvas.content_hash = "", "", False, ""
 
 
-def record_shown(session: Session, channel: str, mark: str, content_hash: str) -> None:
+def record_shown(session: Session, channel: str, mark: str, content_hash: str, sent_at: datetime | None) -> None:
+    """The canvas shows `mark`; `sent_at` is when its content went to Slack (None: it was already so)."""
     canvas = canvas_of(session, channel)
-    if canvas.content_hash != content_hash:
-        canvas.changed_at = clock.now()
     canvas.shown_mark, canvas.content_hash, canvas.problem = mark, content_hash, ""
+    canvas.changed_at = sent_at or canvas.changed_at
 
 
 def record_problem(session: Session, channel: str, mark: str, problem: str) -> bool:

@@ -247,4 +247,4 @@ class TeamCanvas(SQLModel, table=True):
     shown_mark: str = ""  # the change mark (models.canvas.change_mark) the canvas was last brought up to
     content_hash: str = ""  # of the markdown last sent, so an edit that would change nothing is not made
     problem: str = ""  # why Slack last refused to create it, said once to the managers
-    changed_at: datetime | None = None
+    changed_at: datetime | None = None  # when Slack last took its content: real time, not the bot's clock

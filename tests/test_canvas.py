@@ -1,18 +1,23 @@
-"""The coverage canvas in the team channel: made once, brought up to date by a worker within a minute of a
-change, one edit however many changes, made again when someone deletes it, a standalone canvas shared in
-the channel where the plan refuses channel canvases, 429s waited out; `/sc canvas` for managers."""
+"""The coverage canvas in the team channel: made once, brought up to date by a worker soon after a change and
+at most once a minute, one edit however many changes, made again when someone deletes it, a standalone canvas
+shared in the channel where the plan refuses channel canvases, 429s waited out; `/sc canvas` for managers.
+
+`queue_canvas` is the clock's question, asked every few seconds; `a_minute_passes` moves the last edit back a
+minute, as the real-time test lets a real minute pass."""
 import os
 import re
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from rq.job import Job, JobStatus
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
+from sqlmodel import Session
 
 from bot.clock import queue_canvas
 from bot.offline.local_services import wait_until
@@ -35,6 +40,15 @@ def team(workspace):
     with workspace.engine.begin() as connection:
         connection.execute(text("DELETE FROM teamcanvas"))
     return workspace
+
+
+def a_minute_passes(workspace) -> None:
+    """As if the canvas had been edited a minute earlier than it was."""
+    with Session(workspace.engine) as session:
+        canvas = session.get(TeamCanvas, TEAM_CHANNEL)
+        canvas.changed_at -= timedelta(seconds=61)
+        session.add(canvas)
+        session.commit()
 
 
 def the_canvas(slack) -> dict:
@@ -66,7 +80,7 @@ def test_each_change_shows_after_a_worker_run_and_a_burst_of_50_makes_one_edit(t
     command(team, "start Leicester")
     command(team, "stage Leicester evidence")
     assert queue_canvas(services)
-    assert not queue_canvas(services)  # the clock's next minute finds it waiting
+    assert not queue_canvas(services)  # the clock's next look finds it waiting
     team.run_jobs()
     assert the_canvas(team.slack)["title"] == TITLE
     assert row(team.slack, "Leicester") == ["Leicester", "Shared evidence base (2 of 6)", f"![](@{MEMBER})", "0", "–"]
@@ -77,9 +91,11 @@ def test_each_change_shows_after_a_worker_run_and_a_burst_of_50_makes_one_edit(t
 
     for n, stage in enumerate(BURST):
         assert "is now at" in command(team, f"stage Leicester {stage}")
-        if n % 10 == 0:
-            assert queue_canvas(services) == (n == 0)  # the clock's minutes: one job waits for them all
+        assert not queue_canvas(services)  # made under a minute ago: not edited yet
+    a_minute_passes(team)
     command(team, "action Leicester Send the SHMA figures due 2099-01-10")
+    assert queue_canvas(services)
+    assert not queue_canvas(services)  # the job waiting brings every change
     team.run_jobs()
     assert len(ok_calls(team.slack, "canvases.edit")) == 1
     assert row(team.slack, "Leicester")[1] == "Local Investment Plan agreed (4 of 6)"
@@ -89,6 +105,8 @@ def test_each_change_shows_after_a_worker_run_and_a_burst_of_50_makes_one_edit(t
 
     # A note changes nothing the canvas shows today: no edit is made, and the clock is satisfied.
     command(team, "log Leicester Met the housing team")
+    assert not queue_canvas(services)
+    a_minute_passes(team)
     assert queue_canvas(services)
     team.run_jobs()
     assert len(ok_calls(team.slack, "canvases.edit")) == 1
@@ -110,8 +128,8 @@ def scbot_clock(log_path):
 
 def test_in_real_time_the_clock_and_a_worker_keep_the_canvas_within_a_minute_and_to_an_edit_a_minute(
         team, backend, tmp_path):
-    """scbot clock and scbot worker as shipped: two changes show within a minute, and so does the last of a
-    burst of 50 that follows, in an edit or two, one canvas throughout. (About two minutes of real time.)"""
+    """scbot clock and scbot worker as shipped: two changes show within seconds; a burst of 50 that follows
+    shows once a minute has passed since, in one edit, one canvas throughout. (About 80 s of real time.)"""
     if backend.name != "sqlite":
         pytest.skip("the clock and the worker do the same on PostgreSQL; real time is spent once")
     with scbot_worker(tmp_path / "worker.log", "--queue", "slack"), scbot_clock(tmp_path / "clock.log"):
@@ -119,19 +137,20 @@ def test_in_real_time_the_clock_and_a_worker_keep_the_canvas_within_a_minute_and
         command(team, "stage Leicester evidence")
         changed = time.monotonic()
         wait_until(lambda: team.slack.canvases_in(TEAM_CHANNEL) and row(team.slack, "Leicester")[1].startswith(
-            "Shared evidence"), 75, 0.2, "the canvas to show Leicester's stage")
-        assert time.monotonic() - changed < 65
+            "Shared evidence"), 30, 0.1, "the canvas to show Leicester's stage")
+        assert time.monotonic() - changed < 15
         for stage in BURST:
             command(team, f"stage Leicester {stage}")
         changed = time.monotonic()
-        wait_until(lambda: row(team.slack, "Leicester")[1].startswith("Local Investment Plan agreed"), 75, 0.2,
+        wait_until(lambda: row(team.slack, "Leicester")[1].startswith("Local Investment Plan agreed"), 90, 0.1,
                    "the canvas to show the burst's last stage")
-        assert time.monotonic() - changed < 65
+        # The rest of the minute since the canvas was made, the clock's next look (5 s) and the worker's turn.
+        assert time.monotonic() - changed < 75
     writes = sorted(c.at for c in ok_calls(team.slack, "conversations.canvases.create")
                     + ok_calls(team.slack, "canvases.edit"))
     assert len(ok_calls(team.slack, "conversations.canvases.create")) == 1
-    assert len(writes) <= 3, writes  # the canvas made, then an edit or two for the 50 changes
-    assert all(later - earlier > 30 for earlier, later in zip(writes, writes[1:])), writes
+    assert len(writes) == 2, writes  # the canvas made, then one edit for the 50 changes
+    assert writes[1] - writes[0] >= 59, writes
 
 
 def test_a_canvas_someone_deleted_is_made_again_and_only_once(team):
@@ -142,6 +161,7 @@ def test_a_canvas_someone_deleted_is_made_again_and_only_once(team):
     first = the_canvas(team.slack)["id"]
     team.slack.delete_canvas(first)
     command(team, "stage Leicester evidence")
+    a_minute_passes(team)
     assert queue_canvas(services)
     team.run_jobs()
     second = the_canvas(team.slack)
@@ -162,7 +182,8 @@ def test_where_the_plan_refuses_channel_canvases_a_standalone_canvas_is_shared_i
     [shared] = [m for m in team.channel_messages() if canvas["id"] in m["text"]]
     assert f"<https://em-housing.slack.com/docs/T0REGION/{canvas['id']}|{TITLE}>" in shared["text"]
     command(team, "stage Leicester evidence")
-    queue_canvas(services)
+    a_minute_passes(team)
+    assert queue_canvas(services)
     team.run_jobs()
     assert "Shared evidence base" in row(team.slack, "Leicester")[1]
     assert len(team.slack.calls_to("canvases.create")) == 1 and len(ok_calls(team.slack, "canvases.edit")) == 1
@@ -176,6 +197,7 @@ def test_a_429_puts_the_edit_off_until_slack_allows_and_nothing_is_lost(team, tm
     team.run_jobs()
     team.slack.fail_next("canvases.edit", status=429, retry_after=2)
     command(team, "stage Leicester evidence")
+    a_minute_passes(team)
     assert queue_canvas(services)
     team.run_jobs()
     assert row(team.slack, "Leicester")[1].startswith("Engaged")
@@ -217,7 +239,7 @@ def test_a_canvas_slack_refuses_outright_is_told_to_the_managers_once_and_not_tr
     assert "allows a channel one canvas" in told[0].args["text"]
     assert not queue_canvas(services)  # nothing changed since: not tried again
     command(team, "stage Leicester evidence")
-    queue_canvas(services)
+    assert queue_canvas(services)  # never made: tried at once
     team.run_jobs()
     assert len([c for c in team.slack.calls_to("chat.postMessage") if c.args["channel"] == MANAGER]) == 1
     command(team, "canvas", user=MANAGER)  # asked again: told again
