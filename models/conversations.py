@@ -341,9 +341,21 @@ class ConversationView:
 
     conversation: Conversation
     area_names: list[str]
+    log_name: str = ""  # what to type after `/sc log` to reach it
     notes: list[LogEntry] = field(default_factory=list)  # the latest meeting notes and updates, newest first
     changes: list[LogEntry] = field(default_factory=list)  # the latest of the rest: stages, actions, details
     open_actions: list[ActionItem] = field(default_factory=list)
+
+
+def log_name(directory: AreaDirectory, conversation: Conversation, codes: list[str]) -> str:
+    """The name to type in `/sc log <name> ...` for a conversation covering `codes`: its title where that names
+    its area or HMA; else (areas chosen one by one, titled “Ashfield, Mansfield”, which `/sc log` would read
+    as Ashfield and the words “Mansfield, ...”) the name of its first area."""
+    try:
+        named = set(directory.resolve(conversation.title).codes) <= set(codes)
+    except InputError:
+        named = False
+    return conversation.title if named or not codes else min(directory.by_code[code].name for code in codes)
 
 
 def view_conversation(session: Session, directory: AreaDirectory, conversation: Conversation) -> ConversationView:
@@ -354,9 +366,11 @@ def view_conversation(session: Session, directory: AreaDirectory, conversation: 
             select(LogEntry).where(LogEntry.conversation_id == conversation.id, *kind)
             .order_by(col(LogEntry.created_at).desc(), col(LogEntry.id).desc()).limit(RECENT_ENTRIES)))
 
+    codes = list(area_codes_of(session, conversation))
     return ConversationView(
         conversation=conversation,
-        area_names=sorted(directory.by_code[code].name for code in area_codes_of(session, conversation)),
+        area_names=sorted(directory.by_code[code].name for code in codes),
+        log_name=log_name(directory, conversation, codes),
         notes=latest(LogEntry.kind == "note"),
         changes=latest(LogEntry.kind != "note"),
         open_actions=open_actions(session, conversation_id=conversation.id),

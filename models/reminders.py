@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.areas import AreaDirectory
+from models.conversations import log_name
 from models.errors import InputError, NotFound, Refused
 from models.progress import Progress, measure, scope_of, starts_by_area
 from models.tables import (
@@ -229,24 +230,13 @@ def nudges(session: Session, settings: ReminderSettings, instant: datetime) -> d
 
 
 def log_names(session: Session, directory: AreaDirectory, conversations: list[Conversation]) -> dict[int, str]:
-    """The name to type in `/sc log <name> ...` for each conversation: its title where that names its area or
-    HMA; else (a conversation of areas chosen one by one, titled “Ashfield, Mansfield”, which `/sc log` would
-    read as Ashfield and the words “Mansfield, ...”) the name of its first area."""
+    """The name to type in `/sc log <name> ...` for each conversation (models.conversations.log_name)."""
     ids = [c.id for c in conversations]
     codes: dict[int, list[str]] = {}
     for conversation_id, code in session.exec(select(ConversationArea.conversation_id, ConversationArea.area_code)
                                               .where(col(ConversationArea.conversation_id).in_(ids))):
         codes.setdefault(conversation_id, []).append(code)
-    names = {}
-    for conversation in conversations:
-        covered = codes.get(conversation.id, [])
-        try:
-            named = set(directory.resolve(conversation.title).codes) <= set(covered)
-        except InputError:
-            named = False
-        names[conversation.id] = conversation.title if named or not covered else min(
-            directory.by_code[code].name for code in covered)
-    return names
+    return {c.id: log_name(directory, c, codes.get(c.id, [])) for c in conversations}
 
 
 # --- personal reminders ------------------------------------------------------------

@@ -51,6 +51,9 @@ def test_start_form_checks_the_areas_then_starts(workspace):
     workspace.run_jobs()
     [card] = workspace.channel_messages()
     assert "Jo Bloggs, housing strategy" in str(card["blocks"]) and "15 Nov 2010" in str(card["blocks"])
+    # What to type to log to it names one of its areas, as `/sc log` reads it.
+    shown = workspace.command("show Mansfield").message_text
+    assert "`/sc log Ashfield &lt;what happened&gt;`" in shown
 
 
 def test_forged_choices_and_ids_in_forms_are_refused_beside_the_field(workspace):

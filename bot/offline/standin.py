@@ -227,8 +227,9 @@ class SlackStandIn:
         if user not in self.users:
             return {"ok": False, "error": "user_not_found"}
         # A deactivated account is still found, marked deleted (api.slack.com/methods/users.info).
-        return {"ok": True, "user": {"id": user, "name": self.users[user],
-                                     "real_name": self.users[user], "deleted": user in self.departed}}
+        name = self.users[user]
+        return {"ok": True, "user": {"id": user, "name": name, "real_name": name, "deleted": user in self.departed,
+                                     "profile": {"display_name": name, "real_name": name}}}
 
     # Slack's upload flow: ask for an upload URL, send the bytes there, then complete the upload.
     def _api_files_getUploadURLExternal(self, args):

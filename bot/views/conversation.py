@@ -71,7 +71,7 @@ def show_message(view: ConversationView) -> dict:
         return entry_text(entry)
 
     blocks.append(section("*Latest notes*\n" + listed(view.notes)) if view.notes else
-                  section(f"*Latest notes*: none yet. `/sc log {escape(view.conversation.title)} "
+                  section(f"*Latest notes*: none yet. `/sc log {escape(view.log_name or view.conversation.title)} "
                           "&lt;what happened&gt;` adds one."))
     if view.changes:
         blocks.append(section("*Latest changes*\n" + listed(view.changes)))

@@ -160,7 +160,7 @@ def settings_modal(current) -> dict:
         _input("digest_time", "Weekly digest: time", {"type": "timepicker",
                                                       "initial_time": current.digest_time.strftime("%H:%M")}),
         _input("digest_channel", "Channel for the digest and countdown", channel),
-        _input("stale_days", "Nudge leads when a conversation is quiet for (days)",
+        _input("stale_days", "Quiet for this many days: nudge the lead, and count the area at risk",
                _text_input(False, str(current.stale_days), 3)),
         _input("target_date", "Target date: every area begun by", {
             "type": "datepicker", "initial_date": current.target_date.isoformat()}),
