@@ -69,6 +69,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "action": Subcommand(Who.TEAM, conversations.parse_action_command, answer=conversations.action,
                          usage="Which area, and what is to be done? For example "
                                "`/sc action Leicester Send the SHMA figures due next friday @jo`."),
+    "confidence": Subcommand(Who.TEAM, conversations.parse_confidence_command, answer=conversations.confidence,
+                             usage="Which area, how confident, and why? For example "
+                                   '`/sc confidence Leicester amber "cabinet decision in January"`.'),
     "remind": Subcommand(Who.TEAM, reminders.parse_remind, answer=reminders.remind, usage=reminders.USAGE),
     "reminders": Subcommand(Who.ANYONE, answer=reminders.list_reminders),
     "settings": Subcommand(Who.MANAGERS, _ask_with_form, form=reminders.settings_form),

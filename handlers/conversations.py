@@ -1,4 +1,5 @@
-"""The conversation subcommands of `/sc`: areas, show, actions (read); start, log, stage, action (write)."""
+"""The conversation subcommands of `/sc`: areas, show, actions (read); start, log, stage, action, confidence
+(write)."""
 from bot.services import Services
 from bot.views import blocks, forms
 from bot.views import conversation as conversation_views
@@ -14,6 +15,7 @@ from models.commands import (
     parse_log,
     parse_stage_request,
 )
+from models.confidence import ConfidenceRequest, assess, parse_confidence
 from models.conversations import (
     Details,
     add_action,
@@ -85,6 +87,10 @@ def parse_stage_command(services: Services, command: Command) -> StageRequest:
     return parse_stage_request(services.directory(), command.args)
 
 
+def parse_confidence_command(services: Services, command: Command) -> ConfidenceRequest:
+    return parse_confidence(services.directory(), command.args)
+
+
 def parse_action_command(services: Services, command: Command) -> ActionRequest:
     return parse_action(services.directory(), command.args, command.user, clock.now())
 
@@ -136,6 +142,15 @@ def stage(services: Services, request: StageRequest, command: Command) -> str | 
 def moved_on(services: Services, conversation: Conversation, stage: str) -> str:
     return (f":arrow_right: *{blocks.escape(conversation.title)}* is now at "
             f"*{blocks.stage_label(stage)}*." + thread_note(services, conversation.id))
+
+
+def confidence(services: Services, request: ConfidenceRequest, command: Command) -> str:
+    with services.session() as session:
+        conversation = require_conversation(session, request.group)
+        assessment = assess(session, conversation, request.rating, request.reason, command.user)
+        said = conversation_views.confidence_text(assessment)
+    return (f":traffic_light: Delivery confidence for *{blocks.escape(conversation.title)}*: {said}"
+            + thread_note(services, conversation.id))
 
 
 def action(services: Services, request: ActionRequest, command: Command) -> str:

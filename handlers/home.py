@@ -9,6 +9,7 @@ from bot.views.ids import ActionId
 from handlers.extracts import extract_form
 from handlers.permissions import Who, only
 from models import clock
+from models.confidence import latest_assessments
 from models.conversations import conversation_titles, led_by, open_actions
 from models.progress import measure, scope_of
 
@@ -42,4 +43,5 @@ def home(services: Services, user: str) -> dict:
         mine = led_by(session, user)
         actions = open_actions(session, owner=user)
         titles = conversation_titles(session, {a.conversation_id for a in actions})
-    return home_view(progress, mine, actions, titles)
+        confidence = latest_assessments(session, [c.id for c in mine])
+    return home_view(progress, mine, actions, titles, confidence)

@@ -12,6 +12,7 @@ from jobs import refused_there
 from jobs.progress import enqueue_chart, enqueue_report
 from models import clock
 from models.commands import Command
+from models.confidence import disagreements
 from models.errors import InputError, ServiceDown
 from models.progress import ProgressRequest, measure, parse_progress
 
@@ -24,9 +25,12 @@ def parse(services: Services, command: Command) -> ProgressRequest:
 
 def answer(services: Services, request: ProgressRequest, command: Command) -> dict:
     with services.session() as session:
-        progress = measure(session, services.directory(), request.scope, request.as_of,
-                           services.reminder_settings(session).target_date)
-    reply = progress_message(progress, chart_note(services, request, command) if request.chart else "")
+        settings = services.reminder_settings(session)
+        progress = measure(session, services.directory(), request.scope, request.as_of, settings.target_date)
+        # Confidence is judged as it stands: a past day's answer leaves it out.
+        found = (disagreements(session, clock.now(), settings.stale_days, request.scope.codes) if request.today
+                 else None)
+    reply = progress_message(progress, chart_note(services, request, command) if request.chart else "", found)
     return {**reply, "response_type": "in_channel" if request.share else "ephemeral"}
 
 

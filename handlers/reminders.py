@@ -13,6 +13,7 @@ from handlers.permissions import Who, only
 from models import clock
 from models.areas import AreaGroup
 from models.commands import Command
+from models.confidence import DEFAULT_DAYS
 from models.conversations import conversation_of, conversation_titles
 from models.errors import InputError
 from models.reminders import (
@@ -72,6 +73,14 @@ def reminders_of(services: Services, user: str) -> dict:
     return reminder_views.reminders_list(mine, titles)
 
 
+def _days(values: dict, field: str, example: str) -> int:
+    """A number of days typed in the settings form."""
+    said = (values[field].get("value") or "").strip()
+    if not (said.isascii() and said.isdigit()) or len(said) > 3:
+        raise InputError(f"Give the number of days, e.g. {example}.", field=field)
+    return int(said)
+
+
 def settings_form(services: Services, command: Command) -> dict:
     with services.session() as session:
         current = services.reminder_settings(session)
@@ -117,14 +126,15 @@ def register(app: App, services: Services) -> None:
         values = form_values(view)
         # Every value is read as it may come, forged: a wrong shape is a polite refusal, not a fault.
         try:
-            stale = (values["stale_days"].get("value") or "").strip()
-            if not (stale.isascii() and stale.isdigit()) or len(stale) > 3:
-                raise InputError("Give the number of days, e.g. 21.", field="stale_days")
+            stale = _days(values, "stale_days", "21")
+            # A form from before the setting existed keeps its default.
+            assess_days = _days(values, "confidence_days", "28") if "confidence_days" in values else DEFAULT_DAYS
             changed = ReminderSettings(
                 digest_weekday=WEEKDAYS.index(values["digest_day"]["selected_option"]["value"]),
                 digest_time=time.fromisoformat(values["digest_time"]["selected_time"]),
                 digest_channel=values["digest_channel"]["selected_channel"],
-                stale_days=int(stale),
+                stale_days=stale,
+                confidence_days=assess_days,
                 target_date=clock.parse_instant(values["target_date"]["selected_date"]).date(),
             )
         except (KeyError, TypeError, ValueError, AttributeError):

@@ -15,7 +15,15 @@ from bot.services import Services
 from jobs import job_id, lock, refused_there, tell, worker_services
 from jobs.reminders import display_names
 from models import clock
-from models.progress import ProgressRequest, area_lines, measure, scope_of, stalled
+from models.confidence import ConfidenceSummary, disagreements, standing
+from models.progress import (
+    ProgressRequest,
+    area_lines,
+    end_of,
+    measure,
+    scope_of,
+    stalled,
+)
 from models.uploads import record_upload, was_uploaded
 
 
@@ -51,16 +59,23 @@ def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: 
     with services.session() as session:
         lines = area_lines(session, services.directory(), progress.scope, progress.as_of)
         quiet_days = services.reminder_settings(session).stale_days
+        confidence = ConfidenceSummary(
+            standing(session, progress.scope.codes, end_of(progress.as_of)),
+            # Judged as it stands: a past day's report leaves it out.
+            disagreements(session, clock.now(), quiet_days, progress.scope.codes)
+            if progress.as_of == clock.today() else None)
     at_risk = stalled(lines, progress.as_of, quiet_days)
-    names = display_names(services, {line.lead_user_id for line in lines if line.begun})
+    names = display_names(services, {line.lead_user_id for line in lines if line.begun}
+                          | {a.assessed_by for _, a in confidence.standing})
     asked = datetime.fromisoformat(asked_at)
     title = f"Progress report: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}"
     with lock(services, key):
         uploaded = _upload_all(services, key, channel, thread_ts, user, "progress report", [
             (file_name("progress", progress, asked, "pdf"),
-             lambda: report_pdf(progress, lines, at_risk, names, quiet_days, burn_up_png(progress)), title + " (PDF)"),
+             lambda: report_pdf(progress, lines, at_risk, names, quiet_days, burn_up_png(progress), confidence),
+             title + " (PDF)"),
             (file_name("progress", progress, asked, "xlsx"),
-             lambda: report_xlsx(progress, lines, at_risk, names, quiet_days), title + " (spreadsheet)"),
+             lambda: report_xlsx(progress, lines, at_risk, names, quiet_days, confidence), title + " (spreadsheet)"),
         ])
     return {"uploaded": uploaded}
 

@@ -145,7 +145,7 @@ def send_nudge(user: str, slot: str) -> str:
         nudge = nudges(session, settings, instant).get(user)
         if nudge is None:
             return "nothing to nudge about any more"
-        names = log_names(session, services.directory(), nudge.quiet)
+        names = log_names(session, services.directory(), nudge.quiet + [c for c, _ in nudge.unassessed])
     body = reminder_messages.nudge_message(nudge, settings.stale_days, names)
 
     def to_channel():

@@ -1,11 +1,11 @@
 """The coverage canvas in the team channel: what it says, and the record of where it is.
 
 It shows the region's coverage and forecast, then every area by HMA with its conversation's stage, lead,
-days since its last log entry and next open action, as they stand today. Read here as plain data;
+delivery confidence, days since its last log entry and next open action, as they stand today. Read here as plain data;
 bot/views/canvas.py writes it as markdown, and jobs/canvas.py puts it in Slack.
 
 What it shows moves only when a log entry is written (every change to a conversation writes one: a start,
-a note, a stage, an action and its Done, new details), when the day turns (days since, the forecast as of
+a note, a stage, an action and its Done, new details, a delivery confidence), when the day turns (days since, the forecast as of
 today) or when the target date moves. `change_mark` names that state in a few characters, so the clock
 can tell every few seconds, without drawing the canvas, whether the one in Slack is behind; it is brought
 level at most once a minute (EDIT_SPACING), so a burst of changes makes an edit or two.
@@ -19,9 +19,10 @@ from sqlmodel import Session, select
 
 from models import clock
 from models.areas import AreaDirectory
+from models.confidence import latest_assessments
 from models.conversations import open_actions, stages_by_area
 from models.progress import Progress, measure, scope_of
-from models.tables import ActionItem, LogEntry, TeamCanvas
+from models.tables import ActionItem, ConfidenceAssessment, LogEntry, TeamCanvas
 
 NO_HMA = "Not in an HMA"
 # The canvas is edited no sooner than this after Slack last took its content.
@@ -37,6 +38,7 @@ class AreaRow:
     lead_user_id: str = ""
     quiet_days: int | None = None  # whole days since its conversation's last log entry
     next_action: ActionItem | None = None  # its conversation's first open action: the soonest due, else the oldest
+    confidence: ConfidenceAssessment | None = None  # its conversation's delivery confidence that stands
 
     @property
     def begun(self) -> bool:
@@ -65,6 +67,7 @@ def canvas_content(session: Session, directory: AreaDirectory, today: date, targ
     next_actions: dict[int, ActionItem] = {}
     for action in open_actions(session):  # soonest due first, then undated oldest first
         next_actions.setdefault(action.conversation_id, action)
+    confidence = latest_assessments(session)
 
     def row(area) -> AreaRow:
         conversation = conversations.get(area.code)
@@ -72,7 +75,7 @@ def canvas_content(session: Session, directory: AreaDirectory, today: date, targ
             return AreaRow(area.name)
         return AreaRow(area.name, conversation.stage, conversation.lead_user_id,
                        (today - clock.local(conversation.last_activity_at).date()).days,
-                       next_actions.get(conversation.id))
+                       next_actions.get(conversation.id), confidence.get(conversation.id))
 
     by_hma = sorted(directory.areas, key=lambda a: (not a.hma, a.hma, a.name))
     return CanvasContent(progress, tuple(

@@ -9,9 +9,16 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.areas import AreaDirectory, AreaGroup
+from models.confidence import latest_assessments
 from models.errors import InputError, NotFound, Refused
 from models.stages import FIRST_STAGE, STAGES, skipped_stages, stage_list
-from models.tables import ActionItem, Conversation, ConversationArea, LogEntry
+from models.tables import (
+    ActionItem,
+    ConfidenceAssessment,
+    Conversation,
+    ConversationArea,
+    LogEntry,
+)
 from models.text import ACTION_TEXT_MAX, DETAILS_TEXT_MAX, LOG_TEXT_MAX, check_text
 
 RECENT_ENTRIES = 5  # `/sc show`: this many of the latest notes, and as many of the other entries
@@ -345,6 +352,7 @@ class ConversationView:
     notes: list[LogEntry] = field(default_factory=list)  # the latest meeting notes and updates, newest first
     changes: list[LogEntry] = field(default_factory=list)  # the latest of the rest: stages, actions, details
     open_actions: list[ActionItem] = field(default_factory=list)
+    confidence: ConfidenceAssessment | None = None  # the delivery confidence that stands (models.confidence)
 
 
 def log_name(directory: AreaDirectory, conversation: Conversation, codes: list[str]) -> str:
@@ -374,6 +382,7 @@ def view_conversation(session: Session, directory: AreaDirectory, conversation: 
         notes=latest(LogEntry.kind == "note"),
         changes=latest(LogEntry.kind != "note"),
         open_actions=open_actions(session, conversation_id=conversation.id),
+        confidence=latest_assessments(session, [conversation.id]).get(conversation.id),
     )
 
 

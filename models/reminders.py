@@ -6,7 +6,7 @@ written when it is sent, so asking again, from a second clock or after a
 restart, finds nothing more to send.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -18,12 +18,19 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.areas import AreaDirectory
+from models.confidence import (
+    DEFAULT_DAYS,
+    Disagreement,
+    disagreements,
+    due_for_assessment,
+)
 from models.conversations import log_name
 from models.errors import InputError, NotFound, Refused
 from models.progress import Progress, measure, scope_of, starts_by_area
 from models.tables import (
     ActionItem,
     BotSetting,
+    ConfidenceAssessment,
     Conversation,
     ConversationArea,
     Delivery,
@@ -60,6 +67,7 @@ class ReminderSettings:
     target_date: date
     # When managers last saved them ("" never), as read: a save from a form showing an older version is refused.
     version: str = ""
+    confidence_days: int = DEFAULT_DAYS  # a delivery confidence older than this earns the lead a nudge
 
     @classmethod
     def load(cls, session: Session, team_channel: str, target_date: date) -> "ReminderSettings":
@@ -72,6 +80,7 @@ class ReminderSettings:
             digest_channel=stored.get("digest_channel", team_channel),
             stale_days=int(stored.get("stale_days", 21)),
             target_date=date.fromisoformat(stored.get("target_date", target_date.isoformat())),
+            confidence_days=int(stored.get("confidence_days", DEFAULT_DAYS)),
             version=max(s.changed_at for s in rows).isoformat() if rows else "",
         )
 
@@ -80,6 +89,9 @@ class ReminderSettings:
         or a save from a form opened before another, only the first takes effect."""
         if not 1 <= self.stale_days <= 365:
             raise InputError("The quiet-conversation threshold must be between 1 and 365 days.", field="stale_days")
+        if not 1 <= self.confidence_days <= 365:
+            raise InputError("Delivery confidence is due again after between 1 and 365 days.",
+                             field="confidence_days")
         if not isinstance(self.digest_channel, str) or not re.fullmatch(r"[CG][A-Z0-9]{2,20}", self.digest_channel):
             raise InputError("Choose the digest's channel from the list.", field="digest_channel")
         if not TARGET_YEARS[0] <= self.target_date.year <= TARGET_YEARS[1]:
@@ -97,7 +109,7 @@ class ReminderSettings:
                 raise Refused(SETTINGS_CHANGED)
         values = {"digest_weekday": str(self.digest_weekday), "digest_time": self.digest_time.strftime("%H:%M"),
                   "digest_channel": self.digest_channel, "stale_days": str(self.stale_days),
-                  "target_date": self.target_date.isoformat()}
+                  "target_date": self.target_date.isoformat(), "confidence_days": str(self.confidence_days)}
         rows = [BotSetting(key=key, value=value, changed_by=user, changed_at=now) for key, value in values.items()]
         try:
             if seen:
@@ -202,14 +214,17 @@ def record_sent(session: Session, key: str, channel: str, ts: str) -> None:
 @dataclass
 class Nudge:
     """One person's nudge for a day: their quiet conversations and their actions due, each action with its
-    conversation's title."""
+    conversation's title, and the conversations they lead whose delivery confidence is due again, each with
+    its last assessment (None: never assessed)."""
 
     quiet: list[Conversation]
     actions: list[tuple[ActionItem, str]]
+    unassessed: list[tuple[Conversation, ConfidenceAssessment | None]] = field(default_factory=list)
 
 
 def nudges(session: Session, settings: ReminderSettings, instant: datetime) -> dict[str, Nudge]:
-    """Who to nudge at `instant`: leads of conversations quiet for stale_days, owners of actions due."""
+    """Who to nudge at `instant`: leads of conversations quiet for stale_days, owners of actions due, leads
+    of conversations not assessed for confidence_days."""
     quiet_since = instant - timedelta(days=settings.stale_days)
     people: dict[str, Nudge] = {}
     for conversation in session.exec(
@@ -226,6 +241,8 @@ def nudges(session: Session, settings: ReminderSettings, instant: datetime) -> d
         .order_by(col(ActionItem.due_on), col(ActionItem.id))
     ):
         people.setdefault(action.owner_user_id, Nudge([], [])).actions.append((action, title))
+    for conversation, last in due_for_assessment(session, None, instant, settings.confidence_days):
+        people.setdefault(conversation.lead_user_id, Nudge([], [])).unassessed.append((conversation, last))
     return people
 
 
@@ -367,8 +384,9 @@ class Digest:
 
     as_of: datetime
     progress: Progress
-    moved: list[Moved]  # in the week before as_of, oldest first
+    moved: list[Moved]  # in the week before as_of, oldest first (starts, stages and delivery confidence)
     not_begun: dict[str, list[str]]  # HMA -> area names
+    disagreeing: list[Disagreement] = field(default_factory=list)  # confidence and the log, at as_of
 
     @property
     def days_to_target(self) -> int:
@@ -388,9 +406,11 @@ def digest(session: Session, directory: AreaDirectory, settings: ReminderSetting
     moved = session.exec(
         select(Conversation.title, LogEntry.text, LogEntry.author_user_id)
         .join(Conversation, col(Conversation.id) == col(LogEntry.conversation_id))
-        .where(col(LogEntry.kind).in_(["start", "stage"]), col(LogEntry.created_at) > as_of - timedelta(days=7),
+        .where(col(LogEntry.kind).in_(["start", "stage", "confidence"]),
+               col(LogEntry.created_at) > as_of - timedelta(days=7),
                col(LogEntry.created_at) <= as_of)
         .order_by(col(LogEntry.created_at), col(LogEntry.id))
     ).all()
     return Digest(as_of, progress, [Moved(*row) for row in moved],
-                  {hma: names for hma, names in not_begun.items() if names})
+                  {hma: names for hma, names in not_begun.items() if names},
+                  disagreeing=disagreements(session, as_of, settings.stale_days))

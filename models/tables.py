@@ -79,6 +79,18 @@ LOG_ENTRY_SOURCE_INDEX = Index(
 )
 
 
+class ConfidenceAssessment(SQLModel, table=True):
+    """A lead's or team member's delivery confidence in a conversation, with why, who and when
+    (models.confidence); the newest of each conversation is the one that stands."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    rating: str  # a models.confidence.Rating
+    reason: str
+    assessed_by: str
+    assessed_at: datetime
+
+
 class ActionItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", index=True)

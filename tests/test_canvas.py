@@ -57,7 +57,8 @@ def the_canvas(slack) -> dict:
 
 
 def row(slack, area: str) -> list[str]:
-    """The area's cells on the team channel's canvas: area, stage, lead, days since, next action."""
+    """The area's cells on the team channel's canvas: area, stage, lead, delivery confidence, days since, next
+    action."""
     for line in the_canvas(slack)["markdown"].splitlines():
         cells = [cell.strip() for cell in CELL.split(line)[1:-1]]
         if cells and cells[0] == area:
@@ -83,8 +84,9 @@ def test_each_change_shows_after_a_worker_run_and_a_burst_of_50_makes_one_edit(t
     assert not queue_canvas(services)  # the clock's next look finds it waiting
     team.run_jobs()
     assert the_canvas(team.slack)["title"] == TITLE
-    assert row(team.slack, "Leicester") == ["Leicester", "Shared evidence base (2 of 6)", f"![](@{MEMBER})", "0", "–"]
-    assert row(team.slack, "Blaby") == ["Blaby", "not begun", "–", "–", "–"]
+    assert row(team.slack, "Leicester") == ["Leicester", "Shared evidence base (2 of 6)", f"![](@{MEMBER})", "–", "0",
+                                            "–"]
+    assert row(team.slack, "Blaby") == ["Blaby", "not begun", "–", "–", "–", "–"]
     markdown = the_canvas(team.slack)["markdown"]
     assert "## Leicester &amp; Leicestershire HMA (1 of 8 begun)" in markdown
     assert "**1 of 40 areas have begun (2%).**" in markdown
@@ -99,7 +101,7 @@ def test_each_change_shows_after_a_worker_run_and_a_burst_of_50_makes_one_edit(t
     team.run_jobs()
     assert len(ok_calls(team.slack, "canvases.edit")) == 1
     assert row(team.slack, "Leicester")[1] == "Local Investment Plan agreed (4 of 6)"
-    assert row(team.slack, "Leicester")[4] == f"Send the SHMA figures, due 10 Jan 2099, ![](@{MEMBER})"
+    assert row(team.slack, "Leicester")[5] == f"Send the SHMA figures, due 10 Jan 2099, ![](@{MEMBER})"
     assert len(ok_calls(team.slack, "conversations.canvases.create")) == 1
     assert not team.slack.calls_to("canvases.create")
 
@@ -255,7 +257,7 @@ def test_what_people_typed_shows_on_the_canvas_as_typed_in_its_one_row(team):
     assert "Action for" in said
     queue_canvas(worker_services())
     team.run_jobs()
-    action = row(team.slack, "Leicester")[4]
+    action = row(team.slack, "Leicester")[5]
     assert action == (r"&lt;!channel&gt; \*now\* \| \[x\](http://evil.example) !\[\](\#C0OTHER) \`rm\` "
                       rf"\_ok\_ \~no\~ \# \\ for them, due 10 Jan 2099, ![](@{MEMBER})")
     assert "<" not in the_canvas(team.slack)["markdown"]  # and the escaping walk finds no live markup
@@ -292,5 +294,5 @@ def test_the_console_reads_the_canvas_out(tmp_path, redis_server_url):
     settings = console_settings(tmp_path, redis_server_url)
     said = dict(run(settings, "/sc start Leicester", "/sc stage Leicester evidence", "/canvas"))["/canvas"]
     assert "#single-conversations: canvas “Single Conversation coverage”" in said
-    assert "| Leicester | Shared evidence base (2 of 6) | @alice | 0 | – |" in said
+    assert "| Leicester | Shared evidence base (2 of 6) | @alice | – | 0 | – |" in said
     assert "## Leicester & Leicestershire HMA (1 of 8 begun)" in said

@@ -226,7 +226,7 @@ def test_buttons_in_a_direct_message_and_the_extract_and_settings_forms(tmp_path
                 "/time 2010-11-02T10:00", "/sc start Leicester", "/sc remind Leicester in 2 hours Call the planners",
                 "/time 2010-11-02T12:00", "1", "2",  # Snooze, then Done, on the reminder in the DM
                 "/sc extract", "Leicester", "prices", "3", "2010", "2011",  # area, topics, CSV, years
-                "/sc settings", "3", "10:30", "#digest", "14", "2011-06-01")
+                "/sc settings", "3", "10:30", "#digest", "14", "30", "2011-06-01")
     output = dict(steps)  # a form's answers are read within the line that opened it
     reminder = shown(output["/time 2010-11-02T12:00"], "direct message to @alice: new message")
     assert "Call the planners" in reminder and "[1] Snooze 1 hour   [2] Done" in reminder
@@ -242,7 +242,8 @@ def test_buttons_in_a_direct_message_and_the_extract_and_settings_forms(tmp_path
     saved = output["/sc settings"]
     assert "Sent the form “Reminder settings”." in saved
     for setting in ("The weekly digest goes to #digest on Wednesdays at 10:30.",
-                    "quiet for 14 days", "every area is to have begun, is 1 Jun 2011"):
+                    "quiet for 14 days", "delivery confidence is over 30 days old",
+                    "every area is to have begun, is 1 Jun 2011"):
         assert setting in saved
 
 

@@ -184,9 +184,9 @@ def test_help_placeholders_are_escaped_for_mrkdwn(workspace):
 
 
 def test_the_whole_help_is_shown_however_long_it_grows(workspace):
-    from bot.views.blocks import escape, render_text
-    from models.stages import STAGES
+    from bot.views.blocks import escape
+    from bot.views.help import help_text
 
     shown = workspace.command("help").json["blocks"]
     assert all(len(b["text"]["text"]) <= 3000 for b in shown)
-    assert "\n".join(b["text"]["text"] for b in shown) == escape(render_text("help.md.j2", stages=STAGES))
+    assert "\n".join(b["text"]["text"] for b in shown) == escape(help_text())

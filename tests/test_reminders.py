@@ -189,9 +189,13 @@ def test_nudges_name_each_items_area_and_a_log_command_that_reads_back(region):
     said = nudge["blocks"][0]["text"]["text"].split("\n")
     assert said[:3] == ["*Actions due*", "• *Leicester*: Send the note (due 7 Jan 2011)",
                         "• *Derby*: Send the note (due 7 Jan 2011)"]
-    [quiet] = [line for line in said if line.startswith("• *Ashfield, Mansfield*")]
+    [quiet] = [line for line in said if line.startswith("• *Ashfield, Mansfield*: last entry")]
     assert quiet.endswith("`/sc log Ashfield ...`")
-    assert nudge["text"] == "Good morning: 3 things to look at in your Single Conversations"
+    # Begun over 28 days ago and never assessed: their delivery confidence is due (models.confidence).
+    assert said[-3:] == ["*Delivery confidence due again*",
+                         "• *Ashfield, Mansfield*: never assessed. `/sc confidence Ashfield &lt;rating&gt; &lt;why&gt;`",
+                         "• *Leicester*: never assessed. `/sc confidence Leicester &lt;rating&gt; &lt;why&gt;`"]
+    assert nudge["text"] == "Good morning: 5 things to look at in your Single Conversations"
 
     region.command("log Ashfield Met the housing team")
     region.settle()

@@ -12,6 +12,7 @@ from bot.documents.pdf import write_pdf
 from bot.views.progress import all_begun_by, forecast_line, pace
 from models import clock
 from models.areas import normalise
+from models.confidence import ConfidenceSummary, disagreement_rule, rating_of
 from models.progress import FORECAST_RULE, STATUS_RULE, AreaLine, Progress
 from models.stages import STAGES
 from templates import environment
@@ -23,17 +24,19 @@ HEADING_FILL = PatternFill("solid", fgColor="1D4F91")
 
 
 def report_pdf(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], names: dict[str, str], quiet_days: int,
-               chart_png: bytes) -> bytes:
-    return write_pdf(report_html(p, lines, at_risk, names, quiet_days, chart_png))
+               chart_png: bytes, confidence: ConfidenceSummary = ConfidenceSummary()) -> bytes:
+    return write_pdf(report_html(p, lines, at_risk, names, quiet_days, chart_png, confidence))
 
 
 def report_html(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], names: dict[str, str],
-                quiet_days: int, chart_png: bytes) -> str:
-    """`names`: each lead as Slack shows them; `quiet_days`: the quiet-days setting that puts an area at risk."""
+                quiet_days: int, chart_png: bytes, confidence: ConfidenceSummary = ConfidenceSummary()) -> str:
+    """`names`: each lead and assessor as Slack shows them; `quiet_days`: the quiet-days setting that puts an
+    area at risk."""
     return environment.get_template("progress_report.html.j2").render(
         p=p, lines=lines, at_risk=at_risk, names=names, stages=STAGES, forecast_rule=FORECAST_RULE,
         status_rule=STATUS_RULE, pace=pace, all_begun_by=all_begun_by,
         quiet_days=quiet_days, local=clock.local, chart_uri=data_uri(chart_png),
+        confidence=confidence, rating_of=rating_of, disagreement_rule=disagreement_rule(quiet_days),
     )
 
 
@@ -68,7 +71,7 @@ def _day(instant: datetime | None) -> date | None:
 
 
 def report_xlsx(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], names: dict[str, str],
-                quiet_days: int) -> bytes:
+                quiet_days: int, confidence: ConfidenceSummary = ConfidenceSummary()) -> bytes:
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Summary"
@@ -102,6 +105,13 @@ def report_xlsx(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], nam
     _sheet(workbook, "At risk", ["Area", "Conversation", "Lead", "Last activity"],
            [[line.area.name, line.title, names[line.lead_user_id], _day(line.last_activity)]
             for line in at_risk])
+    _sheet(workbook, "Delivery confidence", ["Conversation", "Rating", "Assessed", "By", "Why"],
+           [[c.title, rating_of(a).label, _day(a.assessed_at), names[a.assessed_by], a.reason]
+            for c, a in confidence.standing])
+    if confidence.disagreeing is not None:
+        _sheet(workbook, "Confidence and log", ["Conversation", "Rating", "Assessed", "Why it disagrees"],
+               [[d.conversation.title, rating_of(d.assessment).label, _day(d.assessment.assessed_at), d.why]
+                for d in confidence.disagreeing])
     _sheet(workbook, "Sources", ["Source"], [[SOURCES]])
     neutralise_cells(workbook)  # leads' Slack names and area names are anyone's text
     out = io.BytesIO()

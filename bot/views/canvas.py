@@ -9,7 +9,9 @@ from collections.abc import Callable
 
 from bot.views.blocks import day, message, stage_label
 from bot.views.progress import STATUS_ICON, forecast_line
+from models import clock
 from models.canvas import AreaRow, CanvasContent
+from models.confidence import rating_of
 
 TITLE = "Single Conversation coverage"
 ACTION_SHOWN = 120  # characters of an action's text in its cell
@@ -48,6 +50,14 @@ def _lead(row: AreaRow) -> str:
     return person(row.lead_user_id) if row.lead_user_id else NOTHING
 
 
+def _confidence(row: AreaRow) -> str:
+    a = row.confidence
+    if a is None:
+        return NOTHING
+    return (f"**{rating_of(a).label}** ({day(clock.local(a.assessed_at).date())}, {person(a.assessed_by)}): "
+            + text(a.reason))
+
+
 def _quiet(row: AreaRow) -> str:
     return NOTHING if row.quiet_days is None else str(row.quiet_days)
 
@@ -65,6 +75,7 @@ COLUMNS: tuple[tuple[str, Callable[[AreaRow], str]], ...] = (
     ("Area", lambda row: text(row.name)),
     ("Stage", _stage),
     ("Lead", _lead),
+    ("Delivery confidence", _confidence),
     ("Days since last entry", _quiet),
     ("Next open action", _next_action),
 )

@@ -13,11 +13,17 @@ from bot.views.blocks import (
 from bot.views.ids import ActionId
 from models import clock
 from models.areas import AreaDirectory
+from models.confidence import Rating, rating_of
 from models.conversations import ConversationView, source_of
 from models.stages import STAGES, skipped_stages
-from models.tables import ActionItem, Conversation, LogEntry
+from models.tables import ActionItem, ConfidenceAssessment, Conversation, LogEntry
 
 NOTE_PREVIEW = 500  # characters of a note shown by `/sc show`
+CONFIDENCE_ICON = {
+    Rating.GREEN: ":large_green_circle:", Rating.AMBER_GREEN: ":large_green_circle::large_orange_circle:",
+    Rating.AMBER: ":large_orange_circle:", Rating.AMBER_RED: ":large_orange_circle::red_circle:",
+    Rating.RED: ":red_circle:",
+}
 
 
 def card_blocks(view: ConversationView, buttons: bool = True) -> list[dict]:
@@ -40,6 +46,9 @@ def card_blocks(view: ConversationView, buttons: bool = True) -> list[dict]:
     ]
     if c.notes:
         blocks.append(section(f"*Notes*\n{escape(c.notes)}"))
+    blocks.append(section(f"*Delivery confidence*: {confidence_text(view.confidence)}" if view.confidence else
+                          "*Delivery confidence*: not assessed yet. `/sc confidence "
+                          f"{escape(view.log_name or c.title)} &lt;rating&gt; &lt;why&gt;` gives it."))
     if buttons:
         value = str(c.id)
         blocks.append({"type": "actions", "elements": [
@@ -48,6 +57,13 @@ def card_blocks(view: ConversationView, buttons: bool = True) -> list[dict]:
             button("Edit details", ActionId.CARD_EDIT, value),
         ]})
     return blocks
+
+
+def confidence_text(assessment: ConfidenceAssessment) -> str:
+    """A delivery confidence with its date, author and reason, for mrkdwn."""
+    rating = rating_of(assessment)
+    return (f"{CONFIDENCE_ICON[rating]} *{rating.label}* ({day(clock.local(assessment.assessed_at).date())}, "
+            f"<@{assessment.assessed_by}>): {escape(assessment.reason)}")
 
 
 def card_message(view: ConversationView) -> dict:
@@ -128,6 +144,8 @@ def entry_text(entry: LogEntry) -> str:
         return f":pushpin: Action for <@{entry.owner_user_id}>{due}: {escape(entry.text)}"
     if entry.kind == "action-done":
         return f":white_check_mark: Done: {escape(entry.text)}"
+    if entry.kind == "confidence":
+        return f":traffic_light: {escape(entry.text)}"
     source = source_of(entry)
     if source:  # the link first, so that a long note cut short at Slack's limit keeps it
         written = when(source.written_at)

@@ -144,6 +144,8 @@ def settings_saved_modal(saved) -> dict:
         f"• The weekly digest goes to <#{saved.digest_channel}> on {weekday}s at {saved.digest_time:%H:%M}.\n"
         f"• A lead is nudged when their conversation has been quiet for {saved.stale_days} "
         f"day{'s' if saved.stale_days != 1 else ''}.\n"
+        f"• A lead is nudged when a conversation's delivery confidence is over {saved.confidence_days} "
+        f"day{'s' if saved.confidence_days != 1 else ''} old, or was never given.\n"
         f"• The target date, by which every area is to have begun, is {day(saved.target_date)}.")]}
 
 
@@ -162,6 +164,8 @@ def settings_modal(current) -> dict:
         _input("digest_channel", "Channel for the digest and countdown", channel),
         _input("stale_days", "Quiet for this many days: nudge the lead, and count the area at risk",
                _text_input(False, str(current.stale_days), 3)),
+        _input("confidence_days", "Delivery confidence older than this many days: nudge the lead",
+               _text_input(False, str(current.confidence_days), 3)),
         _input("target_date", "Target date: every area begun by", {
             "type": "datepicker", "initial_date": current.target_date.isoformat()}),
     ], metadata=current.version)

@@ -1,14 +1,18 @@
 """The App Home tab: the region's coverage, the person's conversations and open actions."""
 from bot.views.blocks import button, day, escape, plain, section, when
+from bot.views.conversation import confidence_text
 from bot.views.ids import ActionId
 from bot.views.progress import STATUS_ICON, bar, clipped, forecast_line
 from models import clock
 from models.progress import Progress
 from models.stages import STAGES
-from models.tables import ActionItem, Conversation
+from models.tables import ActionItem, ConfidenceAssessment, Conversation
 
 
-def home_view(p: Progress, mine: list[Conversation], actions: list[ActionItem], titles: dict[int, str]) -> dict:
+def home_view(p: Progress, mine: list[Conversation], actions: list[ActionItem], titles: dict[int, str],
+              confidence: dict[int, ConfidenceAssessment] | None = None) -> dict:
+    """`confidence`: the delivery confidence that stands for each of `mine` assessed."""
+    confidence = confidence or {}
     blocks = [
         {"type": "header", "text": plain("Single Conversations")},
         section(f"*{escape(p.scope.name)}: {p.begun} of {p.total} areas have begun* ({p.share:.0%})\n"
@@ -21,7 +25,9 @@ def home_view(p: Progress, mine: list[Conversation], actions: list[ActionItem], 
     blocks += [{"type": "divider"}, section(f"*Your conversations* ({len(mine)})")]
     room = 100 - len(blocks) - 4  # a Home tab holds 100 blocks; keep room for the actions
     for c in mine[: room // 2]:
-        blocks.append(section(f"*{escape(c.title)}*\n{STAGES[c.stage]} · last activity {when(c.last_activity_at)}",
+        rated = confidence_text(confidence[c.id]) if c.id in confidence else "not assessed yet"
+        blocks.append(section(f"*{escape(c.title)}*\n{STAGES[c.stage]} · last activity {when(c.last_activity_at)}\n"
+                              f"Delivery confidence: {rated}",
                               accessory=button("Log update", ActionId.CARD_LOG, str(c.id))))
     if not mine:
         blocks.append(section("You lead no conversation yet."))

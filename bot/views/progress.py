@@ -2,6 +2,7 @@
 
 from bot.views.blocks import day, escape, message, plain, section
 from models import clock
+from models.confidence import Disagreement, disagreement_rule
 from models.progress import (
     AT_RISK,
     HORIZON_WEEKS,
@@ -121,8 +122,21 @@ def progress_blocks(p: Progress) -> list[dict]:
     return blocks
 
 
-def progress_message(p: Progress, note: str = "") -> dict:
+def disagreement_section(found: list[Disagreement]) -> dict:
+    """Where the leads' delivery confidence and the log disagree: where a manager should look."""
+    if not found:
+        return section("*Confidence and the log*: they agree on every conversation assessed.")
+    lines = [f"• *{escape(d.conversation.title)}*: {escape(d.why)} (assessed "
+             f"{day(clock.local(d.assessment.assessed_at).date())})" for d in found]
+    return section(f"*Confidence and the log disagree* ({len(found)}): worth a look\n" + clipped(lines, LIST_LIMIT - 200)
+                   + f"\n_{escape(disagreement_rule(found[0].window))}_")
+
+
+def progress_message(p: Progress, note: str = "", disagreements: list[Disagreement] | None = None) -> dict:
+    """`disagreements`: today's, where the answer is about today (None: not shown)."""
     blocks = progress_blocks(p)
+    if disagreements is not None:
+        blocks.append(disagreement_section(disagreements))
     if note:
         blocks.append(section(note))
     return message(f"{escape(p.scope.name)}: {p.begun} of {p.total} areas have begun ({p.share:.0%}), {p.status}", blocks)

@@ -3,7 +3,9 @@ from datetime import datetime
 
 from bot.views.blocks import button, day, escape, message, section, when
 from bot.views.ids import ActionId
-from bot.views.progress import forecast_line, headline
+from bot.views.progress import disagreement_section, forecast_line, headline
+from models import clock
+from models.confidence import rating_of
 from models.reminders import Digest, Nudge, Reminder
 
 
@@ -24,6 +26,8 @@ def digest_message(d: Digest, names: dict[str, str]) -> dict:
     moved = "\n".join(f"• *{escape(m.title)}*: {escape(m.text)} — {escape(names[m.by])}"
                       for m in d.moved) or "Nothing moved."
     blocks.append(section(f"*This week*\n{moved}"))
+    if d.disagreeing:
+        blocks.append(disagreement_section(d.disagreeing))
     if d.not_begun:
         waiting = "\n".join(f"• {escape(hma)}: {escape(', '.join(areas))}" for hma, areas in d.not_begun.items())
         blocks.append(section(f"*Not yet begun*\n{waiting}"))
@@ -41,7 +45,7 @@ def countdown_message(days: int, target: str, begun: int, total: int) -> dict:
 
 
 def nudge_message(nudge: Nudge, stale_days: int, log_names: dict[int, str], fallback_for: str = "") -> dict:
-    """`log_names`: the name `/sc log` reads as each quiet conversation (models.reminders.log_names)."""
+    """`log_names`: the name `/sc log` reads as each quiet or unassessed conversation (models.reminders.log_names)."""
     lines = []
     if fallback_for:
         lines.append(f"_For <@{fallback_for}>, whom I could not reach directly._")
@@ -52,7 +56,13 @@ def nudge_message(nudge: Nudge, stale_days: int, log_names: dict[int, str], fall
         lines.append(f"*Quiet for over {stale_days} days*")
         lines += [f"• *{escape(c.title)}*: last entry {when(c.last_activity_at)}. "
                   f"`/sc log {escape(log_names[c.id])} ...`" for c in nudge.quiet]
-    count = len(nudge.actions) + len(nudge.quiet)
+    if nudge.unassessed:
+        lines.append("*Delivery confidence due again*")
+        lines += [f"• *{escape(c.title)}*: " + (f"last assessed {day(clock.local(last.assessed_at).date())}, "
+                                                  f"{rating_of(last).label}" if last else "never assessed")
+                  + f". `/sc confidence {escape(log_names[c.id])} &lt;rating&gt; &lt;why&gt;`"
+                  for c, last in nudge.unassessed]
+    count = len(nudge.actions) + len(nudge.quiet) + len(nudge.unassessed)
     return message(f"Good morning: {count} thing{'s' if count != 1 else ''} to look at in your Single Conversations",
                    [section("\n".join(lines))])
 
