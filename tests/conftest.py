@@ -1,4 +1,5 @@
 """Fixtures: real Redis, SQLite and PostgreSQL, the stand-in Slack, and the bot served over HTTP."""
+import itertools
 import os
 import subprocess
 import sys
@@ -56,6 +57,9 @@ def postgres_reachable() -> bool:
         return False
 
 
+_databases = itertools.count(1)
+
+
 @contextmanager
 def fresh_database(kind: str, folder, name: str = ""):
     """An empty database; on PostgreSQL one of its own (`name`, or one per test run), so that test runs
@@ -67,7 +71,7 @@ def fresh_database(kind: str, folder, name: str = ""):
         if os.environ.get("SC_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is required (SC_REQUIRE_POSTGRES) but {POSTGRES_URL} does not answer")
         pytest.skip(f"PostgreSQL at {POSTGRES_URL} does not answer")
-    name = name or f"scbot_test_{os.getpid()}"
+    name = name or f"scbot_test_{os.getpid()}_{next(_databases)}"  # never one another fixture is still using
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.execute(f"CREATE DATABASE {name}")
