@@ -241,7 +241,7 @@ def nudges(session: Session, settings: ReminderSettings, instant: datetime) -> d
         .order_by(col(ActionItem.due_on), col(ActionItem.id))
     ):
         people.setdefault(action.owner_user_id, Nudge([], [])).actions.append((action, title))
-    for conversation, last in due_for_assessment(session, None, instant, settings.confidence_days):
+    for conversation, last in due_for_assessment(session, instant, settings.confidence_days):
         people.setdefault(conversation.lead_user_id, Nudge([], [])).unassessed.append((conversation, last))
     return people
 
