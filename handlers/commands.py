@@ -23,6 +23,7 @@ from handlers import canvas, conversations, extracts, progress, reminders
 from handlers.errors import problem
 from handlers.permissions import Who, check
 from handlers.replies import ephemeral
+from models import absence
 from models.commands import Command, check_command_length, split_command
 from models.errors import InputError, ServiceDown
 from models.slack_text import read_sent_text
@@ -74,6 +75,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                                    '`/sc confidence Leicester amber "cabinet decision in January"`.'),
     "remind": Subcommand(Who.TEAM, reminders.parse_remind, answer=reminders.remind, usage=reminders.USAGE),
     "reminders": Subcommand(Who.ANYONE, answer=reminders.list_reminders),
+    "away": Subcommand(Who.TEAM, reminders.parse_away, answer=reminders.away, usage=absence.USAGE),
+    "back": Subcommand(Who.TEAM, answer=reminders.back),
     "settings": Subcommand(Who.MANAGERS, _ask_with_form, form=reminders.settings_form),
     # The extract's status message is posted before the acknowledgement's reply is shown.
     "extract": Subcommand(Who.TEAM, extracts.parse, after=extracts.request_extract, form=extracts.extract_form),

@@ -10,12 +10,17 @@ from bot.views.ids import ActionId, FormId
 from handlers.conversations import start_for
 from handlers.forms import form_values
 from handlers.permissions import Who, only
+from jobs import job_id
+from jobs.reminders import tell_deputy
+from jobs.threads import enqueue_redraws
 from models import clock
+from models.absence import AwayRequest, check_deputy, come_back, led_by, set_away
+from models.absence import parse_away as parse_away_words
 from models.areas import AreaGroup
 from models.commands import Command
 from models.confidence import DEFAULT_DAYS
 from models.conversations import conversation_of, conversation_titles
-from models.errors import InputError
+from models.errors import InputError, ServiceDown
 from models.reminders import (
     WEEKDAYS,
     WHEN_EXAMPLES,
@@ -71,6 +76,50 @@ def reminders_of(services: Services, user: str) -> dict:
         mine = open_reminders(session, user)
         titles = conversation_titles(session, {r.conversation_id for r in mine})
     return reminder_views.reminders_list(mine, titles)
+
+
+def parse_away(services: Services, command: Command) -> AwayRequest:
+    request = parse_away_words(command.args, command.user, clock.now())
+    check_deputy(request, services.is_team_member(request.deputy) if request.deputy else None)
+    return request
+
+
+def away(services: Services, request: AwayRequest, command: Command) -> str:
+    """Saved at once; the cards of the conversations they lead are drawn again to name who covers."""
+    with services.session() as session:
+        replaced = set_away(session, command.user, request, clock.now())
+        led = led_by(session, command.user)
+        channel = services.reminder_settings(session).digest_channel
+    covers = (f"<@{request.deputy}> gets your nudges" if request.deputy
+              else f"your nudges go to <#{channel}>, as you named nobody to cover")
+    said = (f":palm_tree: You're away until {blocks.day(request.back_on)} (back that morning): {covers}, "
+            "and your reminders wait for you until then. `/sc back` if you return sooner.")
+    if replaced:
+        was = f", <@{replaced.deputy_user_id}> covering" if replaced.deputy_user_id else ""
+        said += f"\nThis replaces your absence until {blocks.day(replaced.back_on)}{was}."
+    return said + _slack_side(services, command.user, led, request)
+
+
+def back(services: Services, request: Command, command: Command) -> str:
+    with services.session() as session:
+        waited = come_back(session, command.user, clock.now())
+        led = led_by(session, command.user)
+    held = (f" The {waited} reminder{'s' if waited != 1 else ''} that waited for you arrive{'s' if waited == 1 else ''} "
+            "within a minute." if waited else "")
+    return f":wave: Welcome back. Your nudges come to you again.{held}" + _slack_side(services, command.user, led)
+
+
+def _slack_side(services: Services, user: str, led: list[int], request: AwayRequest | None = None) -> str:
+    """Queue the cards of the conversations `user` leads to be drawn again, and a word to the deputy named."""
+    why = job_id(f"{user}-{clock.now().timestamp()}")
+    try:
+        enqueue_redraws(services, led, why)
+        if request and request.deputy:
+            services.enqueue(tell_deputy, user, request.deputy, request.back_on.isoformat(), job_id=f"deputy-{why}")
+    except ServiceDown:
+        return ("\n:hourglass: Saved, but the job queue (Redis) is not answering, so the cards of the conversations "
+                "you lead show it only at their next change.")
+    return ""
 
 
 def _days(values: dict, field: str, example: str) -> int:

@@ -12,13 +12,24 @@ first (its answer kept for PERSON_SECONDS); for someone gone, the message goes
 to the team channel instead.
 """
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.views import reminders as reminder_messages
-from jobs import lock, post_message, refused_there, slack_job, tell, worker_services
+from bot.views.blocks import day
+from jobs import (
+    job_id,
+    lock,
+    post_message,
+    refused_there,
+    slack_job,
+    tell,
+    worker_services,
+)
+from jobs.threads import enqueue_redraws
+from models.absence import away_at, cover_of, led_by
 from models.conversations import get_conversation
 from models.reminders import (
     Kind,
@@ -146,13 +157,20 @@ def send_nudge(user: str, slot: str) -> str:
         if nudge is None:
             return "nothing to nudge about any more"
         names = log_names(session, services.directory(), nudge.quiet + [c for c, _ in nudge.unassessed])
-    body = reminder_messages.nudge_message(nudge, settings.stale_days, names)
+        away = away_at(session, instant)
+    # Someone away is covered by their deputy, else by the team channel (models.absence).
+    absence = away.get(user)
+    to = cover_of(away, user) if absence else user
+    key = f"nudge:{user}:{instant.date()}"
 
     def to_channel():
         return settings.digest_channel, reminder_messages.nudge_message(nudge, settings.stale_days, names,
-                                                                        fallback_for=user)
+                                                                        fallback_for=user, away=absence)
 
-    return _deliver(services, f"nudge:{user}:{instant.date()}", user, body, fallback=to_channel)
+    if not to:
+        return _deliver(services, key, *to_channel())
+    body = reminder_messages.nudge_message(nudge, settings.stale_days, names, away=absence)
+    return _deliver(services, key, to, body, fallback=to_channel)
 
 
 @slack_job
@@ -178,6 +196,30 @@ def send_reminder(reminder_id: int, due: str) -> str:
     return _deliver(services, key, reminder.user_id, body, fallback=to_channel, on_sent=move_on)
 
 
+@slack_job
+def send_back(user: str, back_on: str) -> str:
+    """Someone's day back has come: the cards of the conversations they lead stop naming who covers. (Their
+    reminders that waited are due again at the clock's same look, each under its own key.)"""
+    services = worker_services()
+    key = f"back:{user}:{back_on}"
+    with services.session() as session:
+        if was_sent(session, key):
+            return "already done"
+        led = led_by(session, user)
+    enqueue_redraws(services, led, job_id(key))
+    with services.session() as session:
+        record_sent(session, key, "", "")
+    return f"{len(led)} cards to draw again"
+
+
+@slack_job
+def tell_deputy(user: str, deputy: str, back_on: str) -> str:
+    """A word to the deputy someone named with `/sc away`."""
+    tell(worker_services(), deputy, f":palm_tree: <@{user}> is away until {day(date.fromisoformat(back_on))} and "
+                                    "named you to cover: their nudges come to you until then.")
+    return f"told {deputy}"
+
+
 # The job that sends each kind of due item; the clock queues it with the item's args.
 SENDERS = {Kind.DIGEST: send_digest, Kind.COUNTDOWN: send_countdown, Kind.NUDGE: send_nudge,
-           Kind.REMINDER: send_reminder}
+           Kind.REMINDER: send_reminder, Kind.BACK: send_back}

@@ -136,3 +136,24 @@ def _sync(services: Services, conversation_id: int) -> dict:
             card = conversation_views.card_message(view_conversation(session, services.directory(), conversation))
         client.chat_update(channel=conversation.channel_id, ts=conversation.card_ts, **card)
     return {"card_posted": card_missing, "entries_posted": posted}
+
+
+@slack_job
+def redraw_card(conversation_id: int) -> dict:
+    """Draw a conversation's card again where something it shows changed without a log entry (its lead went
+    away or came back: models.absence)."""
+    services = worker_services()
+    with lock(services, f"thread:{conversation_id}"):
+        with services.session() as session:
+            conversation = get_conversation(session, conversation_id)
+            if not conversation.card_ts:
+                return {"skipped": "its card is not posted yet; it is drawn as it is when it is"}
+            card = conversation_views.card_message(view_conversation(session, services.directory(), conversation))
+        services.client.chat_update(channel=conversation.channel_id, ts=conversation.card_ts, **card)
+    return {"card_redrawn": conversation_id}
+
+
+def enqueue_redraws(services: Services, conversation_ids: list[int], why: str) -> None:
+    """Queue `redraw_card` for each conversation; `why` (letters, digits, - and _) names the jobs."""
+    for conversation_id in conversation_ids:
+        services.enqueue(redraw_card, conversation_id, job_id=f"card-{conversation_id}-{why}")

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import clock
+from models.absence import Absence, lead_away
 from models.areas import AreaDirectory, AreaGroup
 from models.confidence import latest_assessments
 from models.errors import InputError, NotFound, Refused
@@ -349,6 +350,7 @@ class ConversationView:
     conversation: Conversation
     area_names: list[str]
     log_name: str = ""  # what to type after `/sc log` to reach it
+    lead_away: Absence | None = None  # the lead's absence, now (models.absence): who covers is on the card
     notes: list[LogEntry] = field(default_factory=list)  # the latest meeting notes and updates, newest first
     changes: list[LogEntry] = field(default_factory=list)  # the latest of the rest: stages, actions, details
     open_actions: list[ActionItem] = field(default_factory=list)
@@ -379,6 +381,7 @@ def view_conversation(session: Session, directory: AreaDirectory, conversation: 
         conversation=conversation,
         area_names=sorted(directory.by_code[code].name for code in codes),
         log_name=log_name(directory, conversation, codes),
+        lead_away=lead_away(session, conversation.lead_user_id),
         notes=latest(LogEntry.kind == "note"),
         changes=latest(LogEntry.kind != "note"),
         open_actions=open_actions(session, conversation_id=conversation.id),

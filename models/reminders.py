@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import clock
+from models.absence import away_at, returning
 from models.areas import AreaDirectory
 from models.confidence import (
     DEFAULT_DAYS,
@@ -28,6 +29,7 @@ from models.conversations import log_name
 from models.errors import InputError, NotFound, Refused
 from models.progress import Progress, measure, scope_of, starts_by_area
 from models.tables import (
+    Absence,
     ActionItem,
     BotSetting,
     ConfidenceAssessment,
@@ -137,6 +139,7 @@ class Kind(StrEnum):
     COUNTDOWN = "countdown"
     NUDGE = "nudge"
     REMINDER = "reminder"
+    BACK = "back"  # someone's day back from being away (models.absence)
 
 
 @dataclass(frozen=True)
@@ -189,9 +192,15 @@ def due_at(session: Session, settings: ReminderSettings, instant: datetime) -> l
     if slot:
         for user in sorted(nudges(session, settings, slot)):
             due.append(Due(f"nudge:{user}:{slot.date()}", Kind.NUDGE, (user, slot.isoformat())))
+    for absence in returning(session, instant - GRACE, instant):
+        due.append(Due(f"back:{absence.user_id}:{absence.back_on}", Kind.BACK,
+                       (absence.user_id, absence.back_on.isoformat())))
+    away = away_at(session, instant)
     for reminder in session.exec(
         select(Reminder).where(col(Reminder.closed_at).is_(None), col(Reminder.due_at) <= instant)
     ):
+        if reminder.user_id in away:
+            continue  # it waits for them (models.absence), then goes under the same key, once
         due.append(Due(reminder_key(reminder), Kind.REMINDER, (reminder.id, reminder.due_at.isoformat())))
     sent = set(session.exec(select(Delivery.key).where(col(Delivery.key).in_([d.key for d in due]))))
     return [d for d in due if d.key not in sent]
@@ -360,7 +369,10 @@ def snooze_reminder(session: Session, reminder_id: int, user: str, until: dateti
 def after_sending(session: Session, reminder: Reminder) -> None:
     """A weekly reminder moves to next week; a one-off is finished (Snooze opens it again)."""
     if reminder.repeat == "weekly":
+        # One that waited while its owner was away is sent once, then due again in the coming week.
         reminder.due_at += timedelta(days=7)
+        while reminder.due_at <= clock.now():
+            reminder.due_at += timedelta(days=7)
     else:
         reminder.closed_at, reminder.closed_how = clock.now(), "sent"
     session.add(reminder)
@@ -387,6 +399,7 @@ class Digest:
     moved: list[Moved]  # in the week before as_of, oldest first (starts, stages and delivery confidence)
     not_begun: dict[str, list[str]]  # HMA -> area names
     disagreeing: list[Disagreement] = field(default_factory=list)  # confidence and the log, at as_of
+    away: list[Absence] = field(default_factory=list)  # who is away at as_of, soonest back first
 
     @property
     def days_to_target(self) -> int:
@@ -395,7 +408,8 @@ class Digest:
     @property
     def people(self) -> set[str]:
         """Everyone the digest names."""
-        return {m.by for m in self.moved}
+        return {m.by for m in self.moved} | {a.user_id for a in self.away} | {a.deputy_user_id for a in self.away
+                                                                           if a.deputy_user_id}
 
 
 def digest(session: Session, directory: AreaDirectory, settings: ReminderSettings, as_of: datetime) -> Digest:
@@ -413,4 +427,5 @@ def digest(session: Session, directory: AreaDirectory, settings: ReminderSetting
     ).all()
     return Digest(as_of, progress, [Moved(*row) for row in moved],
                   {hma: names for hma, names in not_begun.items() if names},
-                  disagreeing=disagreements(session, as_of, settings.stale_days))
+                  disagreeing=disagreements(session, as_of, settings.stale_days),
+                  away=sorted(away_at(session, as_of).values(), key=lambda a: (a.back_on, a.user_id)))

@@ -140,6 +140,17 @@ class Delivery(SQLModel, table=True):
     ts: str = ""
 
 
+class Absence(SQLModel, table=True):
+    """Someone away until a day (`/sc away`), with who covers for them (models.absence); one row a person,
+    replaced by their next `/sc away`."""
+
+    user_id: str = Field(primary_key=True)
+    deputy_user_id: str = ""  # "": nobody, so the team channel covers
+    since: datetime
+    back_on: date  # the day they are back, from models.absence.BACK_TIME
+    ended_at: datetime | None = None  # `/sc back` before that day
+
+
 class BotSetting(SQLModel, table=True):
     """A setting managers changed in Slack (/sc settings), overriding the environment's default."""
 

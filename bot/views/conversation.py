@@ -12,6 +12,7 @@ from bot.views.blocks import (
 )
 from bot.views.ids import ActionId
 from models import clock
+from models.absence import Absence
 from models.areas import AreaDirectory
 from models.confidence import Rating, rating_of
 from models.conversations import ConversationView, source_of
@@ -30,7 +31,7 @@ def card_blocks(view: ConversationView, buttons: bool = True) -> list[dict]:
     c = view.conversation
     fields = [
         f"*Areas*\n{escape(', '.join(view.area_names))}",
-        f"*Lead*\n<@{c.lead_user_id}>",
+        f"*Lead*\n<@{c.lead_user_id}>" + (away_note(view.lead_away) if view.lead_away else ""),
         f"*Stage*\n{stage_label(c.stage)}",
         f"*Started*\n{day(clock.local(c.started_at).date())}",
         f"*Last activity*\n{when(c.last_activity_at)}",
@@ -64,6 +65,12 @@ def confidence_text(assessment: ConfidenceAssessment) -> str:
     rating = rating_of(assessment)
     return (f"{CONFIDENCE_ICON[rating]} *{rating.label}* ({day(clock.local(assessment.assessed_at).date())}, "
             f"<@{assessment.assessed_by}>): {escape(assessment.reason)}")
+
+
+def away_note(absence: Absence) -> str:
+    """The lead is away: until when, and who covers (their nudges go there)."""
+    covers = f"<@{absence.deputy_user_id}> covers" if absence.deputy_user_id else "the team covers"
+    return f"\n_away until {day(absence.back_on)}; {covers}_"
 
 
 def card_message(view: ConversationView) -> dict:

@@ -7,6 +7,7 @@ from bot.views.progress import disagreement_section, forecast_line, headline
 from models import clock
 from models.confidence import rating_of
 from models.reminders import Digest, Nudge, Reminder
+from models.tables import Absence
 
 
 def _stamp(instant: datetime) -> str:
@@ -28,6 +29,11 @@ def digest_message(d: Digest, names: dict[str, str]) -> dict:
     blocks.append(section(f"*This week*\n{moved}"))
     if d.disagreeing:
         blocks.append(disagreement_section(d.disagreeing))
+    if d.away:
+        away = "\n".join(f"• {escape(names[a.user_id])}, back {day(a.back_on)}: "
+                         + (f"{escape(names[a.deputy_user_id])} covers" if a.deputy_user_id
+                            else "nobody named, so their nudges come to this channel") for a in d.away)
+        blocks.append(section(f"*Away*\n{away}"))
     if d.not_begun:
         waiting = "\n".join(f"• {escape(hma)}: {escape(', '.join(areas))}" for hma, areas in d.not_begun.items())
         blocks.append(section(f"*Not yet begun*\n{waiting}"))
@@ -44,10 +50,18 @@ def countdown_message(days: int, target: str, begun: int, total: int) -> dict:
     return message(f"{days} days to the target: {begun} of {total} areas begun", [section(text)])
 
 
-def nudge_message(nudge: Nudge, stale_days: int, log_names: dict[int, str], fallback_for: str = "") -> dict:
-    """`log_names`: the name `/sc log` reads as each quiet or unassessed conversation (models.reminders.log_names)."""
+def nudge_message(nudge: Nudge, stale_days: int, log_names: dict[int, str], fallback_for: str = "",
+                  away: Absence | None = None) -> dict:
+    """`log_names`: the name `/sc log` reads as each quiet or unassessed conversation (models.reminders.log_names).
+    `away`: the absence of the person whose nudge it is: sent to their deputy, or (`fallback_for`) the channel."""
     lines = []
-    if fallback_for:
+    if away and fallback_for:
+        lines.append(f"_For <@{fallback_for}>, who is away until {day(away.back_on)} with nobody "
+                     "here to cover: whoever covers, please look._")
+    elif away:
+        lines.append(f"_<@{away.user_id}> is away until {day(away.back_on)} and you cover for them, "
+                     "so their nudge comes to you._")
+    elif fallback_for:
         lines.append(f"_For <@{fallback_for}>, whom I could not reach directly._")
     if nudge.actions:
         lines.append("*Actions due*")
