@@ -47,7 +47,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.measure import machine, percentile  # noqa: E402  (after the path is set)
-from bot.offline.local_services import redis_and_process, wait_until  # noqa: E402
+from bot.offline.local_services import descendants, redis_and_process, wait_until  # noqa: E402
 
 TOKEN = "xoxb-bench"
 CHANNEL = "C0TEAM"
@@ -113,16 +113,7 @@ def cpu_seconds(pid: int, with_children: bool = False) -> float:
 
 def tree_cpu(processes: list[subprocess.Popen]) -> float:
     """CPU seconds of `processes` and every process below them (each `scbot worker` runs one worker per queue)."""
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    tree, frontier = [], [p.pid for p in processes if p.poll() is None]
-    while frontier:
-        tree += frontier
-        frontier = [child for child, parent in parents.items() if parent in frontier]
+    tree = [pid for p in processes if p.poll() is None for pid in (p.pid, *descendants(p.pid))]
     return sum(cpu_seconds(pid, with_children=True) for pid in tree)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import tick
-from bot.offline.local_services import wait_until
+from bot.offline.local_services import descendants, wait_until
 from jobs import PACE_BURST, worker_services
 from models import clock
 from models.areas import load_directory
@@ -23,22 +23,6 @@ from tests.workspace import MEMBER, TEAM_CHANNEL
 RUTLAND_FILES = ["rutland-2008-2011-evidence-pack.pdf", "rutland-2008-2011-figures.xlsx"]
 # The issue's promise: a job whose worker died is done within this long.
 RECOVERY_SECONDS = 120
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid`: an RQ worker puts its work horse in a process group of its own."""
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    found, frontier = [], [pid]
-    while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
 
 
 def signal_all(process: subprocess.Popen, signum: int) -> None:

@@ -1,6 +1,5 @@
 """A test's view of Slack: it sends the bot requests as Slack would and reads what the bot sent back."""
 import json
-import os
 import re
 import time
 import urllib.error
@@ -15,7 +14,7 @@ from slack_sdk.models.views import View
 from sqlmodel import Session, select
 
 from bot.offline import payloads as slack_payloads
-from bot.offline.local_services import wait_until
+from bot.offline.local_services import descendants, wait_until
 from bot.services import QUEUES
 from models.team import roster
 from tests.standin import StandInWithControls
@@ -181,7 +180,7 @@ class Workspace:
     def _activity(self) -> tuple[bool, tuple]:
         """Whether the server is at work now, and a fingerprint of everything that changes when it works."""
         busy, threads = False, []
-        for worker in _children(self.server_pid):
+        for worker in descendants(self.server_pid, depth=1):  # gunicorn's workers
             for task in Path(f"/proc/{worker}/task").iterdir():
                 if task.name == str(worker):
                     continue  # gunicorn's own loop, which wakes every second to tell the arbiter it lives
@@ -236,20 +235,6 @@ def assert_valid_block_kit(method: str, payload: dict) -> None:
         parsed = Block.parse(block)
         assert parsed is not None, f"{method}: unknown block {block}"
         parsed.validate_json()
-
-
-def _children(pid: int) -> list[int]:
-    """The processes `pid` started: gunicorn's workers."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 # Markup Slack acts on in the text it formats: only these come from the bot itself, a user picked from

@@ -5,6 +5,7 @@ import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import redis
 
@@ -70,3 +71,20 @@ def throwaway_redis():
         finally:
             process.terminate()
             process.wait(10)
+
+
+def descendants(pid: int, depth: int = 0) -> list[int]:
+    """The processes below `pid` (only its children with `depth=1`), read from Linux's /proc: gunicorn's
+    workers, an RQ worker's work horse (in a process group of its own, so a signal to the group misses it)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # the process just ended
+    found, frontier, level = [], [pid], 0
+    while frontier and (not depth or level < depth):
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        found += frontier
+        level += 1
+    return found
