@@ -1,6 +1,6 @@
 """Extract building: one pack against a raw render of the same content, and the whole region on two workers.
 
-    .venv/bin/python bench/extracts.py [--repeat 6] [--workers 2] [--rounds 2] [--warm-first]
+    .venv/bin/python bench/extracts.py [--repeat 6] [--workers 2] [--rounds 2]
 
 Starts a stand-in Slack, a throwaway redis-server (or REDIS_URL) and a fresh SQLite database seeded with
 the shipped figures, then measures, each pair alternating (A B A B) so both meet the same noise:
@@ -12,8 +12,7 @@ the shipped figures, then measures, each pair alternating (A B A B) so both meet
 2. the per-job cost of RQ itself: 40 no-op jobs drained by the workers;
 3. the region's 40 packs built one after another in this process, against all 40 areas requested at once
    (saved, status messages, queued) and drained by `--workers` real `scbot worker --burst --queue documents`
-   processes, files uploaded to the stand-in. `--warm-first` runs the workers after bot.documents.warm.warm(),
-   as `scbot worker` does once it calls it before forking.
+   processes (each warms up once before it forks its jobs, bot.documents.warm), files uploaded to the stand-in.
 Prints the figures and writes JSON to bench/results/. See bench/EXTRACTS.md.
 """
 import argparse
@@ -49,8 +48,6 @@ from models.tables import ExtractRequest
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORKER = ["-m", "bot.cli", "worker", "--burst", "--queue", "documents"]
-WARM_WORKER = ["-c", "from bot.documents.warm import warm; warm(); from bot.cli import main; "
-                     "main(['worker', '--burst', '--queue', 'documents'])"]
 
 
 def noop() -> None:
@@ -95,10 +92,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=6, help="pairs of one pack, the bot's and the anchor's")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2, help="pairs of the region: one after another, then workers")
-    parser.add_argument("--warm-first", action="store_true",
-                        help="run the workers after bot.documents.warm.warm(), before they fork")
     args = parser.parse_args()
-    worker_command = WARM_WORKER if args.warm_first else WORKER
     with tempfile.TemporaryDirectory() as folder, redis_server() as redis_url, SlackStandIn() as slack:
         database_url = f"sqlite:///{folder}/bench.sqlite3"
         upgrade(database_url)
@@ -143,14 +137,14 @@ def main() -> None:
                 queue_request(services, ids[-1])
                 show_status(services, ids[-1])
             requested.append(time.perf_counter() - began)
-            on_workers.append(drain(env, args.workers, worker_command))
+            on_workers.append(drain(env, args.workers, WORKER))
             with services.session() as session:
                 states |= {session.get(ExtractRequest, i).state for i in ids}
         uploaded = sum(1 for f in slack.files.values() if f.get("shared"))
         count = len(directory.areas)
         result = {
             "when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-            "load_average": os.getloadavg(), "workers": args.workers, "warm_first": args.warm_first,
+            "load_average": os.getloadavg(), "workers": args.workers,
             "one_pack": {"bot_seconds": spread(bot_seconds), "anchor_seconds": spread(anchor_seconds),
                          "ratio_of_medians": round(statistics.median(bot_seconds)
                                                    / statistics.median(anchor_seconds), 3),
