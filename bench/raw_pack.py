@@ -13,6 +13,7 @@ import io
 import re
 import subprocess
 import tempfile
+import textwrap
 from html import escape
 from importlib.resources import files
 from pathlib import Path
@@ -85,7 +86,7 @@ def chart_png(chart: dict) -> bytes:
         if chart["references"]:
             axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     else:
-        figure = Figure(figsize=(6.4, 2.8), dpi=100)
+        figure = Figure(figsize=(6.4, 3.3), dpi=100)
         axes = figure.subplots()
         x = {p: i for i, p in enumerate(chart["periods"])}
         if chart["kind"] == "bars":
@@ -110,7 +111,9 @@ def chart_png(chart: dict) -> bytes:
                           transform=axes.transAxes, fontsize=7, color="#333333", ha="left", va="bottom")
         axes.yaxis.set_major_formatter(money)
         axes.grid(axis="y", alpha=0.3)
-        axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+        handles, labels = axes.get_legend_handles_labels()  # as bot/documents/charts.py: below, wrapped
+        axes.legend(handles, [textwrap.fill(label, 48) for label in labels], fontsize=7, frameon=False, ncol=2,
+                    loc="upper center", bbox_to_anchor=(0.5, -0.12))
     axes.set_title(chart["title"], fontsize=10, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(labelsize=8)

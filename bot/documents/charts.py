@@ -167,7 +167,7 @@ def topic_chart_png(table: Table) -> bytes:
         if plan.references:
             axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     else:
-        figure = Figure(figsize=(6.4, 2.8), dpi=100)
+        figure = Figure(figsize=(6.4, 3.3), dpi=100)
         axes = figure.subplots()
         x = {p: i for i, p in enumerate(plan.periods)}
         if plan.kind == "bars":
@@ -188,7 +188,10 @@ def topic_chart_png(table: Table) -> bytes:
                 _mark_broken(axes, f"Axis starts at {number(plan.axis_from, plan.unit)}, not zero")
         axes.yaxis.set_major_formatter(money)
         axes.grid(axis="y", alpha=0.3)
-        axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+        # Below the plot, names wrapped: beside it, a long HMA name would be cut off at the figure's edge.
+        handles, labels = axes.get_legend_handles_labels()
+        axes.legend(handles, [fill(label, 48) for label in labels], fontsize=7, frameon=False, ncol=2,
+                    loc="upper center", bbox_to_anchor=(0.5, -0.12))
     axes.set_title(plan.title, fontsize=10, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(labelsize=8)
