@@ -32,7 +32,7 @@ from tests.workspace import (
 )
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@localhost:5432/test")
-CLEARED_TABLES = ["extractrequest", "reminder", "delivery", "botsetting", "actionitem", "logentry", "confidenceassessment", "conversationarea", "conversation", "slackevent"]
+CLEARED_TABLES = ["extractrequest", "reminder", "delivery", "botsetting", "actionitem", "logentry", "confidenceassessment", "absence", "conversationarea", "conversation", "slackevent"]
 
 
 @pytest.fixture(scope="session")
@@ -137,22 +137,28 @@ def wait_members_read(database_url: str) -> None:
     wait_until(read, timeout=30, what="the server to read the team channel's members")
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend(request, tmp_path_factory, redis_server_url, slack):
-    folder = tmp_path_factory.mktemp(request.param)
-    with fresh_database(request.param, folder) as database_url:
+@contextmanager
+def running_bot(kind: str, folder, redis_url: str, slack: StandInWithControls, **extra_env: str):
+    """`scbot serve` on a fresh database of `kind`, healthy and with the team channel read."""
+    with fresh_database(kind, folder) as database_url:
         upgrade(database_url)
-        env = bot_environment(database_url, redis_server_url, slack, folder)
+        env = {**bot_environment(database_url, redis_url, slack, folder), **extra_env}
         port = free_port()
         process = serve(env, port, folder / "server.log")
         base_url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(base_url, process)
             wait_members_read(database_url)
-            yield Backend(request.param, database_url, base_url, env, process.pid)
+            yield Backend(kind, database_url, base_url, env, process.pid)
         finally:
             process.terminate()
             process.wait(15)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory, redis_server_url, slack):
+    with running_bot(request.param, tmp_path_factory.mktemp(request.param), redis_server_url, slack) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

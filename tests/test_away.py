@@ -7,7 +7,6 @@ import redis
 from sqlalchemy import text
 
 from bot.clock import tick
-from bot.offline.local_services import free_port
 from jobs import worker_services
 from models import clock
 from models.absence import AwayRequest, set_away
@@ -16,14 +15,7 @@ from models.db import get_engine
 from models.migrate import upgrade
 from models.reminders import When, add_reminder
 from models.tables import Absence, Delivery, Reminder
-from tests.conftest import (
-    CLEARED_TABLES,
-    bot_environment,
-    fresh_database,
-    serve,
-    wait_healthy,
-    wait_members_read,
-)
+from tests.conftest import CLEARED_TABLES, running_bot
 from tests.workspace import (
     MEMBER,
     OUTSIDER,
@@ -43,21 +35,10 @@ def at(when: str) -> datetime:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def pinned(request, tmp_path_factory, redis_server_url, slack):
     """`scbot serve` on each backend with SC_NOW at NOW."""
-    folder = tmp_path_factory.mktemp(f"away-{request.param}")
-    with fresh_database(request.param, folder) as database_url:
-        upgrade(database_url)
-        env = {**bot_environment(database_url, redis_server_url, slack, folder), "SC_NOW": NOW}
-        port = free_port()
-        process = serve(env, port, folder / "server.log")
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(base_url, process)
-            wait_members_read(database_url)
-            yield Workspace(base_url, slack, get_engine(database_url), redis.Redis.from_url(redis_server_url),
-                            process.pid), env
-        finally:
-            process.terminate()
-            process.wait(15)
+    with running_bot(request.param, tmp_path_factory.mktemp(f"away-{request.param}"), redis_server_url, slack,
+                     SC_NOW=NOW) as bot:
+        yield Workspace(bot.base_url, slack, get_engine(bot.database_url), redis.Redis.from_url(redis_server_url),
+                        bot.pid), bot.env
 
 
 @pytest.fixture
@@ -68,7 +49,7 @@ def team(pinned, slack, monkeypatch):
 
     workspace, env = pinned
     with workspace.engine.begin() as connection:
-        for table in ["absence", *CLEARED_TABLES, "teammember"]:
+        for table in [*CLEARED_TABLES, "teammember"]:
             connection.execute(text(f"DELETE FROM {table}"))
     workspace.redis.flushdb()
     slack.reset()
