@@ -21,6 +21,7 @@ from bot.settings import Settings
 from models.areas import AreaDirectory, load_directory
 from models.db import get_engine, session_scope
 from models.errors import ServiceDown
+from models.regions import Team, Teams, load_teams
 from models.reminders import ReminderSettings
 from models.team import Roster, roster
 
@@ -33,7 +34,8 @@ QUEUES = ["slack", "documents"]
 JOB_TIMEOUTS = {"slack": 30, "documents": 300}
 # A failed post is tried again later: Slack or Redis may be back by then.
 POST_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
-# Areas change only by `scbot areas import`; a short cache spares a query per request.
+# Areas and regions' teams change only by `scbot areas import` and `scbot region set`; a short cache spares
+# a query per request.
 DIRECTORY_TTL = 30.0
 # A read from Slack that an answer waits on gives up after this, still within Slack's 3 seconds.
 QUICK_READ_SECONDS = 1.5
@@ -107,8 +109,9 @@ class Services:
         self.client = client or make_client(settings)
         self._redis: redis.Redis | None = None
         self._lock = threading.Lock()
-        self._roster: tuple[float, Roster] | None = None
+        self._rosters: dict[str, tuple[float, Roster]] = {}
         self._directory: tuple[float, AreaDirectory] | None = None
+        self._teams: tuple[float, Teams] | None = None
 
     @functools.cached_property
     def engine(self) -> Engine:
@@ -138,9 +141,37 @@ class Services:
         except (redis.RedisError, OSError) as error:
             raise ServiceDown("job queue (Redis)") from error
 
-    def reminder_settings(self, session) -> ReminderSettings:
-        """The digest, nudge and target settings: the environment's, as managers changed them."""
-        return ReminderSettings.load(session, self.settings.sc_team_channel, self.settings.sc_target_date)
+    def reminder_settings(self, session, team: Team | None = None) -> ReminderSettings:
+        """A region's digest, nudge and target settings (the environment's region unless `team` is given):
+        its team's, as its managers changed them."""
+        team = team or self.teams().default
+        return ReminderSettings.load(session, team.region, team.channel, team.target_date)
+
+    def environment_team(self) -> Team:
+        """The team the environment configures (SC_REGION and the SC_ settings)."""
+        s = self.settings
+        return Team(s.sc_region, s.sc_team_channel, s.staff, s.managers, s.sc_target_date)
+
+    def teams(self) -> Teams:
+        """Every region's team: those set by `scbot region set`, and the environment's."""
+        with self._lock:
+            cached = self._teams
+        if cached and time.monotonic() - cached[0] < DIRECTORY_TTL:
+            return cached[1]
+        with self.session() as session:
+            teams = load_teams(session, self.environment_team(), self.settings.managers)
+        with self._lock:
+            self._teams = (time.monotonic(), teams)
+        return teams
+
+    def team_of(self, user_id: str, channel: str = "") -> Team:
+        """The team a request is for: the one whose channel it was made in, else the first whose channel
+        (or staff) the person is in, else the environment's."""
+        teams = self.teams()
+        here = teams.of_channel(channel)
+        if here is not None:
+            return here
+        return next((team for team in teams.teams if self.is_team_member(user_id, team)), teams.default)
 
     def directory(self) -> AreaDirectory:
         with self._lock:
@@ -153,29 +184,31 @@ class Services:
             self._directory = (time.monotonic(), directory)
         return directory
 
-    def is_team_member(self, user_id: str) -> bool | None:
-        """Staff (SC_STAFF) and members of the team channel may write; None while the channel's
-        members have not been read from Slack yet and nothing was heard of this person."""
-        if user_id in self.settings.staff:
+    def is_team_member(self, user_id: str, team: Team | None = None) -> bool | None:
+        """A team's staff and the members of its channel may write to its region's conversations (the
+        environment's team unless `team` is given); None while the channel's members have not been read from
+        Slack yet and nothing was heard of this person."""
+        team = team or self.teams().default
+        if user_id in team.staff:
             return True
-        if not self.settings.sc_team_channel:
+        if not team.channel:
             return False
-        return self._team_roster().includes(user_id)
+        return self._roster(team.channel).includes(user_id)
 
     def forget_team_members(self) -> None:
         with self._lock:
-            self._roster = None
+            self._rosters.clear()
 
-    def _team_roster(self) -> Roster:
-        """The team channel's members as the database knows them, trusted for SC_MEMBERSHIP_TTL seconds:
+    def _roster(self, channel: str) -> Roster:
+        """A team channel's members as the database knows them, trusted for SC_MEMBERSHIP_TTL seconds:
         each process answers from its own copy, so a change heard by another process waits that long."""
         with self._lock:
-            cached = self._roster
+            cached = self._rosters.get(channel)
         if cached and time.monotonic() - cached[0] < self.settings.sc_membership_ttl:
             return cached[1]
         with self.session() as session:
-            known = roster(session, self.settings.sc_team_channel)
+            known = roster(session, channel)
         if known.read:  # a list not read yet is looked at afresh, so its reading shows at once
             with self._lock:
-                self._roster = (time.monotonic(), known)
+                self._rosters[channel] = (time.monotonic(), known)
         return known

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     sc_data_dir: Path = Path("var")
 
+    # The region these settings configure the team of (models.regions); `scbot region set` adds others.
+    sc_region: str = "East Midlands"
     sc_team_channel: str = ""
     # Comma-separated Slack user ids; kept as text because pydantic-settings
     # would otherwise expect JSON for a list.

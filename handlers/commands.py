@@ -111,7 +111,7 @@ def register(app: App, services: Services) -> None:
         command = read(body, context)
         found = SUBCOMMANDS.get(command.name)
         # An unknown subcommand is answered with the help, which anyone may read.
-        check(services, found.who if found else Who.ANYONE, command.user)
+        check(services, found.who if found else Who.ANYONE, command.user, command.channel)
         next()
 
     def follows_up(body: dict, context: BoltContext) -> bool:
@@ -123,7 +123,7 @@ def register(app: App, services: Services) -> None:
             found = SUBCOMMANDS.get(command.name)
             if found is None or not (found.after or found.form):
                 return False
-            check(services, found.who, command.user)
+            check(services, found.who, command.user, command.channel)
             if found.after or not command.args:
                 return True
             # `/sc log <area>` alone asks for the text with a form: only reading the words tells.

@@ -30,12 +30,22 @@ def user_of(body: dict) -> str:
     return user.get("id", "") if isinstance(user, dict) else body.get("user_id", "")
 
 
-def check(services: Services, who: Who, user: str) -> None:
-    """Refused unless `user` is one of `who`."""
-    if who is Who.MANAGERS and user not in services.settings.managers:
+def channel_of(body: dict) -> str:
+    """Where a slash command (channel_id) or an interaction (channel.id) was made; "" for a form."""
+    channel = body.get("channel")
+    return channel.get("id", "") if isinstance(channel, dict) else body.get("channel_id", "")
+
+
+def check(services: Services, who: Who, user: str, channel: str = "") -> None:
+    """Refused unless `user` is one of `who`, of the team the request is for (the region's whose channel it came
+    from, or the person's own: Services.team_of) or, for managers, one of the national managers."""
+    if who is Who.ANYONE:
+        return
+    team = services.team_of(user, channel)
+    if who is Who.MANAGERS and user not in team.managers | services.teams().national_managers:
         raise Refused(NOT_MANAGER)
     if who is Who.TEAM:
-        member = services.is_team_member(user)
+        member = services.is_team_member(user, team)
         if member is None:
             # Never read (a new install): fail closed, and read it now for the next try.
             read_in_background(services)
@@ -47,6 +57,7 @@ def check(services: Services, who: Who, user: str) -> None:
 def only(services: Services, who: Who):
     """Listener middleware letting through only `who`."""
     def permitted(body: dict, next) -> None:
-        check(services, who, user_of(body))
+        user = user_of(body)
+        check(services, who, user, channel_of(body))
         next()
     return permitted

@@ -185,6 +185,7 @@ def register(app: App, services: Services) -> None:
                 stale_days=stale,
                 confidence_days=assess_days,
                 target_date=clock.parse_instant(values["target_date"]["selected_date"]).date(),
+                region=services.teams().default.region,
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             raise InputError("Fill in every field from its menu or calendar.", field="digest_day") from None

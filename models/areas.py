@@ -1,6 +1,8 @@
 """Finding areas by what people type, and loading them from CSV."""
 import csv
+import functools
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +68,8 @@ class AreaDirectory:
     """Every known area and HMA, indexed by the names people use for them."""
 
     def __init__(self, areas: list[Area]):
+        self._lock = threading.Lock()
+        self._within: dict[str, AreaDirectory] = {}
         self.areas = sorted(areas, key=lambda a: a.name)
         self.by_code = {a.code: a for a in self.areas}
         members: dict[str, list[Area]] = defaultdict(list)
@@ -170,6 +174,23 @@ class AreaDirectory:
         if len(codes) == 1:
             return self.area_group(codes[0])
         return AreaGroup(", ".join(sorted(self.by_code[code].name for code in codes)), "areas", tuple(codes))
+
+    @functools.cached_property
+    def regions(self) -> list[str]:
+        return sorted({area.region for area in self.areas if area.region})
+
+    def within(self, region: str) -> "AreaDirectory":
+        """The directory of one region's areas (itself when it holds no other region's)."""
+        if self.regions == [region]:
+            return self
+        with self._lock:
+            if region not in self._within:
+                self._within[region] = AreaDirectory([area for area in self.areas if area.region == region])
+            return self._within[region]
+
+    def region_of(self, group: AreaGroup) -> str:
+        """The region of a group's areas (an HMA, or areas chosen together, lie within one)."""
+        return self.by_code[group.codes[0]].region
 
     def names(self, group: AreaGroup) -> list[str]:
         return [self.by_code[code].name for code in group.codes]

@@ -100,7 +100,7 @@ def start_conversation(
         lead_user_id=details.lead_user_id, stage=FIRST_STAGE,
         started_at=now, started_by=started_by, last_activity_at=now,
         contacts=details.contacts.strip(), first_meeting_on=details.first_meeting_on,
-        notes=details.notes.strip(),
+        notes=details.notes.strip(), region=directory.region_of(group),
     )
     session.add(conversation)
     session.flush()

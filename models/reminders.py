@@ -70,11 +70,12 @@ class ReminderSettings:
     # When managers last saved them ("" never), as read: a save from a form showing an older version is refused.
     version: str = ""
     confidence_days: int = DEFAULT_DAYS  # a delivery confidence older than this earns the lead a nudge
+    region: str = ""  # whose settings these are (models.regions)
 
     @classmethod
-    def load(cls, session: Session, team_channel: str, target_date: date) -> "ReminderSettings":
-        """The environment's defaults, overridden by what managers set in Slack."""
-        rows = list(session.exec(select(BotSetting)))
+    def load(cls, session: Session, region: str, team_channel: str, target_date: date) -> "ReminderSettings":
+        """The region team's defaults, overridden by what its managers set in Slack."""
+        rows = list(session.exec(select(BotSetting).where(BotSetting.region == region)))
         stored = {s.key: s.value for s in rows}
         return cls(
             digest_weekday=int(stored.get("digest_weekday", 0)),
@@ -84,6 +85,7 @@ class ReminderSettings:
             target_date=date.fromisoformat(stored.get("target_date", target_date.isoformat())),
             confidence_days=int(stored.get("confidence_days", DEFAULT_DAYS)),
             version=max(s.changed_at for s in rows).isoformat() if rows else "",
+            region=region,
         )
 
     def save(self, session: Session, user: str, seen: str) -> None:
@@ -106,13 +108,15 @@ class ReminderSettings:
                 seen_at = datetime.fromisoformat(seen)
             except ValueError:
                 raise InputError(OUT_OF_DATE) from None
-            if session.exec(update(BotSetting).where(col(BotSetting.changed_at) == seen_at)
+            if session.exec(update(BotSetting).where(col(BotSetting.region) == self.region,
+                                                     col(BotSetting.changed_at) == seen_at)
                             .values(changed_at=now, changed_by=user)).rowcount == 0:
                 raise Refused(SETTINGS_CHANGED)
         values = {"digest_weekday": str(self.digest_weekday), "digest_time": self.digest_time.strftime("%H:%M"),
                   "digest_channel": self.digest_channel, "stale_days": str(self.stale_days),
                   "target_date": self.target_date.isoformat(), "confidence_days": str(self.confidence_days)}
-        rows = [BotSetting(key=key, value=value, changed_by=user, changed_at=now) for key, value in values.items()]
+        rows = [BotSetting(region=self.region, key=key, value=value, changed_by=user, changed_at=now)
+                for key, value in values.items()]
         try:
             if seen:
                 for row in rows:

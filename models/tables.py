@@ -37,6 +37,7 @@ class Conversation(SQLModel, table=True):
     channel_id: str = ""
     card_ts: str = ""
     card_url: str = ""  # the card's permalink, for pointing people at the conversation
+    region: str = Field(default="", index=True)  # its areas' region: whose team holds it
 
 
 class ConversationArea(SQLModel, table=True):
@@ -152,8 +153,9 @@ class Absence(SQLModel, table=True):
 
 
 class BotSetting(SQLModel, table=True):
-    """A setting managers changed in Slack (/sc settings), overriding the environment's default."""
+    """A setting a region's managers changed in Slack (/sc settings), overriding the environment's default."""
 
+    region: str = Field(primary_key=True)
     key: str = Field(primary_key=True)
     value: str
     changed_by: str
@@ -271,3 +273,24 @@ class TeamCanvas(SQLModel, table=True):
     content_hash: str = ""  # of the markdown last sent, so an edit that would change nothing is not made
     problem: str = ""  # why Slack last refused to create it, said once to the managers
     changed_at: datetime | None = None  # when Slack last took its content: real time, not the bot's clock
+
+
+# --- the regions' teams (models.regions)
+
+
+class RegionTeam(SQLModel, table=True):
+    """A region's team as `scbot region set` configured it: its team channel and target date."""
+
+    region: str = Field(primary_key=True)  # as models.regions.REGIONS names it
+    channel_id: str = ""
+    target_date: date | None = None  # None: the environment's (SC_TARGET_DATE)
+    changed_by: str
+    changed_at: datetime
+
+
+class RegionPerson(SQLModel, table=True):
+    """One of a region's staff (who may write without being in its channel) or managers."""
+
+    region: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    role: str = Field(primary_key=True)  # models.regions.STAFF or MANAGER

@@ -32,7 +32,7 @@ from tests.workspace import (
 )
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@localhost:5432/test")
-CLEARED_TABLES = ["extractrequest", "reminder", "delivery", "botsetting", "actionitem", "logentry", "confidenceassessment", "absence", "conversationarea", "conversation", "slackevent"]
+CLEARED_TABLES = ["extractrequest", "reminder", "delivery", "botsetting", "actionitem", "logentry", "confidenceassessment", "absence", "conversationarea", "conversation", "slackevent", "regionperson", "regionteam"]
 
 
 @pytest.fixture(scope="session")
