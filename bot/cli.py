@@ -2,6 +2,7 @@
 import argparse
 import logging
 import os
+import re
 import shutil
 import sys
 
@@ -93,6 +94,66 @@ def areas(args) -> None:
     print(f"Imported {count} areas from {args.file}.")
 
 
+def regions(args) -> None:
+    from models.db import get_engine, session_scope
+    from models.migrate import upgrade
+    from models.national_areas import import_national_areas
+    from models.regions import REGIONS
+
+    url = get_settings().effective_database_url
+    upgrade(url)
+    with session_scope(get_engine(url)) as session:
+        report = import_national_areas(session)
+    print(f"Every English authority of 2010: {report.added} added, {report.changed} changed, "
+          f"{sum(report.per_region.values())} areas loaded in all.")
+    for region in (*REGIONS, *sorted(set(report.per_region) - set(REGIONS))):
+        print(f"  {region or '(no region)'}: {report.per_region.get(region, 0)}")
+
+
+def region(args) -> None:
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from bot.services import Services
+    from models.errors import InputError
+    from models.regions import REGIONS, set_team
+    from models.tables import Area, RegionTeam
+
+    services = Services(get_settings())
+    if args.action == "set":
+        try:
+            target = date.fromisoformat(args.target) if args.target else None
+        except ValueError:
+            sys.exit(f"“{args.target}” is not a date: give it as YYYY-MM-DD, e.g. --target 2011-04-01.")
+        try:
+            with services.session() as session:
+                name = set_team(session, args.region, args.channel, ids(args.staff), ids(args.managers), target,
+                                by="scbot region set", at=datetime.now(UTC))
+        except InputError as error:
+            sys.exit("Nothing changed: " + re.sub(r"<#(\w+)>", r"\1", str(error)))  # a channel as typed here
+        print(f"Set the {name} team; running bots use it within a minute.")
+    with services.session() as session:
+        areas = dict(session.exec(select(Area.region, func.count()).group_by(Area.region)).all())
+        stored = set(session.exec(select(RegionTeam.region)))
+    teams = services.teams()
+    for name in REGIONS if args.action == "list" else [name]:
+        team = teams.named(name)
+        where = f"{name}: {areas.get(name, 0)} areas"
+        if team is None:
+            print(f"{where}; no team yet (scbot region set \"{name}\" --channel <channel id>)")
+            continue
+        source = " (from the environment: SC_REGION, SC_TEAM_CHANNEL ...)" if name not in stored else ""
+        print(f"{where}; channel {team.channel or 'none'}; staff {', '.join(sorted(team.staff)) or 'none'}; "
+              f"managers {', '.join(sorted(team.managers)) or 'none'}; target {team.target_date:%-d %b %Y}{source}")
+
+
+def ids(text: str) -> set[str]:
+    """Slack ids given comma-separated (spaces allowed)."""
+    return {part.strip() for part in text.split(",") if part.strip()}
+
+
 def stats(args) -> None:
     from models.db import get_engine, session_scope
     from models.errors import InputError
@@ -114,12 +175,15 @@ def stats(args) -> None:
 
 
 def demo_data(args) -> None:
-    from models.db import get_engine
-    from models.demo_data import build_national
+    from datetime import UTC, datetime
+
+    from models.db import get_engine, session_scope
+    from models.demo_data import build_national, set_demo_teams
     from models.errors import InputError
     from models.migrate import upgrade
 
-    url = get_settings().effective_database_url
+    settings = get_settings()
+    url = settings.effective_database_url
     upgrade(url)
     try:
         summary = build_national(get_engine(url), log_entries=args.log_entries, replace=args.replace)
@@ -127,6 +191,11 @@ def demo_data(args) -> None:
         sys.exit(str(error))
     print(f"National data set: {summary.areas} areas, {summary.conversations} conversations, "
           f"{summary.log_entries:,} log entries, {summary.actions} actions.")
+    with session_scope(get_engine(url)) as session:
+        given = set_demo_teams(session, keep=settings.sc_region, at=datetime.now(UTC))
+    print(f"Demo teams for {len(given)} regions: {', '.join(given)} (`scbot region list` shows them); "
+          f"{settings.sc_region} keeps the environment's team." if given else
+          "Every region has a team already (`scbot region list` shows them).")
 
 
 def run(args) -> None:
@@ -181,6 +250,22 @@ def main(argv: list[str] | None = None) -> None:
     p = area_commands.add_parser("import", help="add or update areas from a CSV laid out like the shipped one")
     p.add_argument("file")
     p.set_defaults(func=areas)
+
+    p = commands.add_parser("regions", help="the regions' areas")
+    region_commands = p.add_subparsers(dest="action", required=True)
+    p = region_commands.add_parser("import", help="load every English local authority of 2010 with its region")
+    p.set_defaults(func=regions)
+
+    p = commands.add_parser("region", help="a region's team: its channel, staff, managers and target date")
+    team_commands = p.add_subparsers(dest="action", required=True)
+    p = team_commands.add_parser("set", help="configure a region's team (replacing what was set for it)")
+    p.add_argument("region", help='as ONS names it, e.g. "West Midlands"')
+    p.add_argument("--channel", required=True, help="the team channel's id, e.g. C0123ABCD")
+    p.add_argument("--staff", default="", help="user ids who may write without being in the channel, comma-separated")
+    p.add_argument("--managers", default="", help="user ids of its managers, comma-separated")
+    p.add_argument("--target", default="", metavar="YYYY-MM-DD", help="its target date (default: SC_TARGET_DATE)")
+    p.set_defaults(func=region)
+    team_commands.add_parser("list", help="every region's team and how many areas it has").set_defaults(func=region)
 
     p = commands.add_parser("stats", help="the statistics store")
     stats_commands = p.add_subparsers(dest="action", required=True)

@@ -1,21 +1,23 @@
-"""`scbot demo-data --national`: every English authority of 2010 and a made-up national history, for benchmarks.
+"""`scbot demo-data --national`: every English authority of 2010, a made-up national history and a demo team
+for each region, for the console and benchmarks.
 
-The areas are the 326 English local authorities active on 1 April 2010, from the
-shipped mySociety list (region filled in from the ONS lookup where it lacks one).
-The history is random but repeatable (a fixed seed): starts from October 2009 to
-March 2011, stage changes after them, and log entries spread over each
-conversation's life, written with bulk inserts.
+The areas are the 326 English local authorities of 2010 (models.national_areas,
+as `scbot regions import` loads them). The history is random but repeatable (a
+fixed seed): starts from October 2009 to March 2011, stage changes after them,
+and log entries spread over each conversation's life, written with bulk inserts.
 """
-import csv
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from models.db import session_scope
 from models.errors import InputError
+from models.national_areas import import_national_areas
+from models.regions import REGIONS, set_team
 from models.stages import STAGES
 from models.tables import (
     ActionItem,
@@ -24,15 +26,15 @@ from models.tables import (
     ConversationArea,
     LogEntry,
     ProgressUpload,
+    RegionTeam,
 )
 
-NATIONAL = Path(__file__).resolve().parent / "data" / "national"
-ACTIVE_ON = "2010-04-01"
-AUTHORITY_KINDS = {"NMD", "UA", "MD", "LBO", "CC"}  # districts, unitaries, metropolitan, London boroughs, the City
 FIRST_START = datetime(2009, 10, 1, 9, tzinfo=UTC)
 LAST_DAY = datetime(2011, 3, 31, 17, tzinfo=UTC)
 LEADS = [f"U0LEAD{n:02d}" for n in range(1, 41)]
 BATCH = 5000
+# A demo team's channel is C0<abbreviation>, its staff U0<abbreviation>STAFF, its manager U0<abbreviation>MGR.
+ABBREVIATIONS = dict(zip(REGIONS, ("NE", "NW", "YH", "EM", "WM", "EE", "LDN", "SE", "SW"), strict=True))
 
 
 @dataclass
@@ -43,40 +45,19 @@ class DemoSummary:
     actions: int
 
 
-def national_areas() -> list[Area]:
-    regions = {}
-    with open(NATIONAL / "drkane__la_all_codes.csv", newline="", encoding="utf-8-sig") as handle:
-        for row in csv.DictReader(handle):
-            regions[row["LADCD"]] = row["RGNNM"]
-    with open(NATIONAL / "mysociety__uk_local_authorities_future.csv", newline="", encoding="utf-8-sig") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["nation"] == "England"]
-    counties = {row["local-authority-code"]: row["nice-name"] for row in rows if row["local-authority-type"] == "CTY"}
-    areas = []
-    for row in rows:
-        active = (row["start-date"] or "0000") <= ACTIVE_ON and (not row["end-date"] or row["end-date"] > ACTIVE_ON)
-        if active and row["local-authority-type"] in AUTHORITY_KINDS:
-            areas.append(Area(
-                code=row["gss-code"], name=row["nice-name"], official_name=row["official-name"],
-                kind=row["local-authority-type-name"], county=counties.get(row["county-la"], ""),
-                old_ons_code=row["old-ons-la-code"], region=row["region"] or regions.get(row["gss-code"], ""),
-            ))
-    return areas
-
-
 def build_national(engine: Engine, log_entries: int = 200_000, begun_share: float = 0.9,
                    replace: bool = False, seed: int = 2009) -> DemoSummary:
-    """Load every English authority (keeping the areas already known) and write a national history."""
-    with engine.begin() as connection:
-        if connection.execute(select(func.count()).select_from(Conversation)).scalar() and not replace:
+    """Load every English authority (as `scbot regions import` does) and write a national history."""
+    with session_scope(engine) as session:
+        if session.scalar(select(func.count()).select_from(Conversation)) and not replace:
             raise InputError("The database already holds conversations. Pass --replace to delete them "
                              "and build the national data set instead.")
+        import_national_areas(session)
+    with engine.begin() as connection:
         for table in (ProgressUpload, ActionItem, LogEntry, ConversationArea, Conversation):
             connection.execute(delete(table))
-        known = set(connection.execute(select(Area.code)).scalars())
-        new = [area.model_dump() for area in national_areas() if area.code not in known]
-        if new:
-            connection.execute(insert(Area), new)
-        codes = sorted(connection.execute(select(Area.code)).scalars())
+        regions = dict(connection.execute(select(Area.code, Area.region)).all())
+        codes = sorted(regions)
 
         rng = random.Random(seed)
         begun = rng.sample(codes, round(len(codes) * begun_share))
@@ -87,7 +68,7 @@ def build_national(engine: Engine, log_entries: int = 200_000, begun_share: floa
             started = FIRST_START + timedelta(seconds=rng.random() * span * 0.95)
             lead = rng.choice(LEADS)
             conversations.append({"id": number, "title": code, "lead_user_id": lead, "stage": "engaged", "started_at": started,
-                                      "started_by": lead, "last_activity_at": started, "contacts": "", "notes": "",
+                                      "started_by": lead, "last_activity_at": started, "contacts": "", "notes": "", "region": regions[code],
                                       "channel_id": "", "card_ts": "demo", "card_url": ""})  # "demo": no card for the worker to post
             links.append({"conversation_id": number, "area_code": code})
             entries.append(_entry(number, lead, started, "start", stage_to="engaged"))
@@ -127,6 +108,18 @@ def build_national(engine: Engine, log_entries: int = 200_000, begun_share: floa
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     return DemoSummary(len(codes), len(conversations), len(entries), len(actions))
+
+
+def set_demo_teams(session: Session, keep: str, at: datetime) -> list[str]:
+    """A demo team for every region with none set, but `keep` (the region whose team the environment sets);
+    returns the regions given one."""
+    have = set(session.scalars(select(RegionTeam.region))) | {keep}
+    given = [region for region in REGIONS if region not in have]
+    for region in given:
+        abbreviation = ABBREVIATIONS[region]
+        set_team(session, region, f"C0{abbreviation}", {f"U0{abbreviation}STAFF"}, {f"U0{abbreviation}MGR"},
+                 target_date=None, by="scbot demo-data", at=at)
+    return given
 
 
 def _entry(conversation_id: int, author: str, at: datetime, kind: str, stage_from: str = "",

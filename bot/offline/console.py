@@ -40,6 +40,7 @@ from models.areas import load_directory
 from models.conversations import conversations_posted_in, view_conversation
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
+from models.regions import ENGLAND, REGIONS, Teams, region_named
 
 CLOCK_FILE = "console-clock"  # in the data folder: the instant /time moved the clock to, for the next session
 QUIET_SECONDS = 0.3  # no new call to Slack for this long, and no job in hand: the bot is done
@@ -55,7 +56,9 @@ Console lines:
   /sc ...         a slash command, as you; @name mentions someone
   3, press 3      press the button numbered [3]
   /user NAME      become someone else (who joins {CHANNEL_NAME})
-  /leave, /join   take yourself out of, or back into, {CHANNEL_NAME}
+  /leave, /join   take yourself out of, or back into, the channel you type in ({CHANNEL_NAME} at first)
+  /region NAME    type in that region's team channel instead, as a member (e.g. /region West Midlands);
+                  /region alone lists the regions and their channels
   /time INSTANT   move the clock (e.g. /time 2011-01-10T09:00) and send what falls due; kept for the
                   next session until /time now lets it run from today
   @scbot ...      mention the bot in {CHANNEL_NAME}, e.g. @scbot how are we doing?
@@ -91,7 +94,9 @@ def run_console(settings: Settings, user_name: str = "alice",
             # Without SC_MANAGERS the console's first user is a manager, to try /sc settings.
             "sc_managers": settings.sc_managers or user_id(user_name),
         })
-        restore_cards(standin, console_settings)
+        teams = Services(console_settings).teams()
+        open_team_channels(standin, teams)  # before the app starts and reads their members
+        restore_cards(standin, console_settings, teams.channels)
         console = Console(console_settings, standin, start_worker(console_settings), stdin, stdout)
         try:
             console.run(user_name, clock_from="SC_NOW" if settings.sc_now else "/time" if pinned else "")
@@ -131,18 +136,24 @@ def stop_embedded_redis(url: str) -> None:
         pass  # already gone
 
 
-def restore_cards(standin: SlackStandIn, settings: Settings) -> None:
-    """Give the stand-in the cards posted by earlier console sessions.
+def open_team_channels(standin: SlackStandIn, teams: Teams) -> None:
+    """Every region's team channel is in the stand-in with the bot in it, as in a workspace set up for them."""
+    for channel in teams.channels:
+        standin.joined.add(channel)
+        standin.channel_members.setdefault(channel, set())
+
+
+def restore_cards(standin: SlackStandIn, settings: Settings, channels: list[str]) -> None:
+    """Give the stand-in the cards posted by earlier console sessions in the team channels.
 
     The stand-in starts empty, but the database remembers where each card is,
     and the worker replies in the card's thread and updates the card there.
     """
-    channel = settings.sc_team_channel
     with session_scope(get_engine(settings.effective_database_url)) as session:
         directory = load_directory(session)
-        cards = {c.card_ts: conversation_views.card_message(view_conversation(session, directory, c))
-                 for c in conversations_posted_in(session, channel)}
-    for ts, card in cards.items():
+        cards = [(channel, c.card_ts, conversation_views.card_message(view_conversation(session, directory, c)))
+                 for channel in channels for c in conversations_posted_in(session, channel)]
+    for channel, ts, card in cards:
         standin.remember(channel, {"type": "message", "user": BOT_USER, "ts": ts, "thread_ts": None, **card})
 
 
@@ -186,6 +197,7 @@ class Console:
         self.interactive = stdin is sys.stdin and stdin.isatty()
         self.people = People(standin.users)
         self.renderer = Renderer(settings.sc_team_channel, self.people)
+        self.know_team_channels(self.services.teams())
         self.forms = FormFiller(self.read, self.say, self.renderer, self.people)
         self.screen = Screen(self.say, standin, self.renderer, settings.sc_data_dir / "files", self.fill_form)
         self.user = ""
@@ -198,7 +210,7 @@ class Console:
         if self.interactive:
             import readline  # noqa: F401  (line editing and history for input())
         self.become(user_name)
-        self.say(f"Single Conversation bot, offline console. You are @{self.user}, a member of {CHANNEL_NAME}.")
+        self.say(f"Single Conversation bot, offline console. You are @{self.user}, a member of {self.here_name}.")
         self.say(f"Nothing goes to Slack: a stand-in plays it here. Data is kept in {self.settings.sc_data_dir}/.")
         self.tell_the_clock(clock_from)
         self.say("Type /sc help for the bot's commands, /help for the console's own.")
@@ -223,13 +235,16 @@ class Console:
             self.say("Who? For example /user bob.")
         elif command == "/user":
             self.become(rest.removeprefix("@"))
-            self.say(f"You are now @{self.user}, a member of {CHANNEL_NAME}.")
+            self.say(f"You are now @{self.user}, a member of {self.here_name}.")
         elif command == "/leave":
             self.membership(joined=False)
-            self.say(f"@{self.user} left {CHANNEL_NAME}: the bot now treats you as outside the team. /join to return.")
+            self.say(f"@{self.user} left {self.here_name}: the bot now treats you as outside the team. "
+                     "/join to return.")
         elif command == "/join":
             self.membership(joined=True)
-            self.say(f"@{self.user} joined {CHANNEL_NAME}.")
+            self.say(f"@{self.user} joined {self.here_name}.")
+        elif command == "/region":
+            self.switch_region(rest)
         elif command == "/time":
             self.move_clock(rest)
         elif command in ("@scbot", "@bot"):
@@ -248,6 +263,44 @@ class Console:
             self.say(HELP)
         elif line:
             self.say(HINT)
+
+    @property
+    def here(self) -> str:
+        """The channel the person types in: the team channel, or the region's team channel /region chose."""
+        return self.renderer.here
+
+    @property
+    def here_name(self) -> str:
+        return self.renderer.channel_name(self.here)
+
+    def switch_region(self, text: str) -> None:
+        """/region NAME: type in that region's team channel from now on, as a member of it."""
+        teams = self.services.teams()
+        region = region_named(text) if text else None
+        team = teams.named(region) if region else None
+        if team is None or not team.channel:
+            why = (f"“{text}” is not a region of England. " if text and region in (None, ENGLAND) else
+                   f"{region} has no team yet. " if text else f"You type in {self.here_name}. ")
+            self.say(why + "The regions: " + "; ".join(
+                f"{region} ({self.channel_of(teams, region)})" for region in REGIONS) + ".")
+            self.say("`scbot region set` gives a region its team (`scbot demo-data --national` gives every one "
+                     "a demo team).")
+            return
+        self.know_team_channels(teams)  # a team set since the console began
+        self.renderer.here = team.channel
+        self.membership(joined=True)
+        self.say(f"You now type in {self.here_name}, the {team.region} team's channel, as a member of it.")
+
+    def channel_of(self, teams: Teams, region: str) -> str:
+        team = teams.named(region)
+        return self.renderer.channel_name(team.channel) if team and team.channel else "no team yet"
+
+    def know_team_channels(self, teams: Teams) -> None:
+        """Every region's team channel in the stand-in, shown by a name: #sc-west-midlands."""
+        open_team_channels(self.standin, teams)
+        for team in teams.teams:
+            if team.channel and team.channel != self.renderer.team_channel:
+                self.renderer.channels.setdefault(team.channel, "sc-" + re.sub(r"[^a-z]+", "-", team.region.lower()))
 
     def tell_the_clock(self, set_by: str) -> None:
         """Which day the bot takes it to be, and, past the target date, how to work before it."""
@@ -338,15 +391,17 @@ class Console:
         self.membership(joined=True)
 
     def membership(self, joined: bool) -> None:
-        """The user joins or leaves the team channel, and the bot hears of it as from Slack (an event)."""
-        (self.standin.members.add if joined else self.standin.members.discard)(self.user_id)
+        """The user joins or leaves the channel they type in, and the bot hears of it as from Slack (an event)."""
+        members = self.standin.channel_members.setdefault(self.here, set())
+        (members.add if joined else members.discard)(self.user_id)
         kind = "member_joined_channel" if joined else "member_left_channel"
         self.dispatch(slack_payloads.event_callback(
-            {"type": kind, "user": self.user_id, "channel": self.settings.sc_team_channel, "channel_type": "C",
+            {"type": kind, "user": self.user_id, "channel": self.here, "channel_type": "C",
              "event_ts": f"{time.time():.6f}"}))
         # An event is handled after its acknowledgement: wait until the bot has stored it.
+        team = self.services.teams().of_channel(self.here)
         deadline = time.monotonic() + SETTLE_LIMIT_SECONDS
-        while self.services.is_team_member(self.user_id) is not joined and time.monotonic() < deadline:
+        while self.services.is_team_member(self.user_id, team) is not joined and time.monotonic() < deadline:
             time.sleep(0.01)
 
     def with_mentions(self, text: str) -> str:
@@ -385,16 +440,16 @@ class Console:
         """A message in the team channel that mentions the bot; its answer comes in the thread."""
         ts = f"{time.time():.6f}"
         text = f"<@{BOT_USER}> {self.with_mentions(text)}"
-        self.standin.remember(self.settings.sc_team_channel,
+        self.standin.remember(self.here,
                               {"type": "message", "user": self.user_id, "ts": ts, "text": text, "thread_ts": None})
         self.request(slack_payloads.event_callback(
             {"type": "app_mention", "user": self.user_id, "text": text, "ts": ts,
-             "channel": self.settings.sc_team_channel, "event_ts": ts}), "")
+             "channel": self.here, "event_ts": ts}), "")
 
     def slash_command(self, text: str) -> None:
         key = f"command-{next(self.keys)}"
         self.request(slack_payloads.slash_command(
-            self.with_mentions(text), self.user_id, self.user, self.settings.sc_team_channel,
+            self.with_mentions(text), self.user_id, self.user, self.here,
             self.standin.response_url(key)), key)
 
     def press(self, number: int) -> None:

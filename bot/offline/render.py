@@ -14,6 +14,7 @@ EMPHASIS = re.compile(r"(?<![\w*_])([*_])(?=\S)([^*_\n]+?)(?<=\S)\1(?![\w*_])") 
 class Renderer:
     def __init__(self, team_channel: str, people: People):
         self.team_channel = team_channel
+        self.here = team_channel  # the channel the person types in (/region moves them)
         self.people = people
         self.channels: dict[str, str] = {}  # channel id -> name, of channels chosen in forms
 

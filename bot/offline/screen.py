@@ -13,7 +13,7 @@ from pathlib import Path
 
 from slack_bolt import BoltResponse
 
-from bot.offline.render import CHANNEL_NAME, GUTTER, Renderer
+from bot.offline.render import GUTTER, Renderer
 from bot.offline.standin import SlackStandIn
 
 INTERNAL_CALLS = {"auth.test", "conversations.members", "chat.getPermalink", "users.info", "conversations.open",
@@ -91,11 +91,11 @@ class Screen:
             self.show_message(f"{self.renderer.channel_name(channel)}: message updated", body, channel, ts)
             return
         if body.get("response_type") == "in_channel":  # a command's answer shared with the channel
-            heading = f"{CHANNEL_NAME}: new message, for everyone"
+            heading = f"{self.renderer.channel_name(self.renderer.here)}: new message, for everyone"
         else:
             heading = "(only you can see this" + (": your earlier reply, updated)" if body.get("replace_original")
                                                   else ")")
-        self.show_message(heading, body, self.renderer.team_channel, f"{time.time():.6f}", key)
+        self.show_message(heading, body, self.renderer.here, f"{time.time():.6f}", key)
 
     def show_post(self, args: dict) -> None:
         channel, thread = landing(args["channel"]), args.get("thread_ts")

@@ -37,6 +37,8 @@ class SlackStandIn:
                  users: dict[str, str] | None = None, token_prefix: str = "xoxb-"):
         self.team_channel = team_channel
         self.members = members if members is not None else set()
+        # Each channel conversations.members answers for (the regions' team channels): the team channel's is members.
+        self.channel_members: dict[str, set[str]] = {team_channel: self.members}
         self.users = users or {}  # user id -> display name
         self.departed: set[str] = set()  # users deactivated: Slack still takes posts to their DMs
         # Where the bot may post: the channels it is in. Its scopes (chat:write, not chat:write.public) let it
@@ -213,9 +215,9 @@ class SlackStandIn:
         return {"ok": True, "view": view}
 
     def _api_conversations_members(self, args):
-        if args.get("channel") != self.team_channel:
+        if args.get("channel") not in self.channel_members:
             return {"ok": False, "error": "channel_not_found"}
-        members = sorted(self.members)
+        members = sorted(self.channel_members[args["channel"]])
         start = int(args.get("cursor") or 0)
         limit = int(args.get("limit") or 100)
         page = members[start:start + limit]
