@@ -5,7 +5,7 @@ each test reads what one typed line led to.
 """
 import io
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,8 @@ from bot.views.forms import area_options
 from models.areas import load_directory
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
+from models.national_areas import import_national_areas
+from models.regions import set_team
 from models.tables import LogEntry
 
 PROMPT = re.compile(r"^\w+> (.*)$", re.MULTILINE)
@@ -276,3 +278,32 @@ def test_quit_stops_the_embedded_redis_server_it_started_and_no_other(tmp_path):
         assert redis.Redis.from_url(url).ping()
     finally:
         redis.Redis.from_url(url).shutdown()
+
+
+def test_region_types_in_that_regions_team_channel_as_a_member_of_it(tmp_path, redis_server_url):
+    settings = console_settings(tmp_path, redis_server_url).model_copy(update={"sc_now": "2010-11-02T09:00"})
+    upgrade(settings.effective_database_url)
+    with session_scope(get_engine(settings.effective_database_url)) as db:
+        import_national_areas(db)
+        set_team(db, "West Midlands", "C0WM", set(), {"U0WMMGR"}, None, "test", datetime.now(UTC))
+    steps = dict(run(settings, "/region", "/region Wessex", "/region north east", "/region west midlands",
+                     "/user carol", "/sc start Birmingham", "/leave", "/sc log Birmingham Written by an outsider",
+                     "/join", "/region East Midlands"))
+    regions = steps["/region"]
+    assert "You type in #single-conversations. The regions: North East (no team yet);" in regions
+    assert "East Midlands (#single-conversations); West Midlands (#sc-west-midlands);" in regions
+    assert "“Wessex” is not a region of England. The regions: North East" in steps["/region Wessex"]
+    assert "North East has no team yet. The regions:" in steps["/region north east"]
+    assert ("You now type in #sc-west-midlands, the West Midlands team's channel, as a member of it."
+            in steps["/region west midlands"])
+    # carol is in the West Midlands channel alone: she may start Birmingham there, and its card goes there.
+    assert "You are now @carol, a member of #sc-west-midlands." in steps["/user carol"]
+    started = steps["/sc start Birmingham"]
+    assert "Started the Single Conversation with Birmingham" in shown(started, ONLY_YOU)
+    assert shown(started, "#sc-west-midlands: new message").startswith("Single Conversation: Birmingham\n")
+    assert "left #sc-west-midlands" in steps["/leave"]
+    assert [heading for heading, _ in sections(steps["/sc log Birmingham Written by an outsider"])] == [ONLY_YOU]
+    with session_scope(get_engine(settings.effective_database_url)) as db:
+        assert not db.exec(select(LogEntry).where(col(LogEntry.text).contains("outsider"))).all()
+    assert ("You now type in #single-conversations, the East Midlands team's channel, as a member of it."
+            in steps["/region East Midlands"])
