@@ -68,8 +68,9 @@ def build_national(engine: Engine, log_entries: int = 200_000, begun_share: floa
             started = FIRST_START + timedelta(seconds=rng.random() * span * 0.95)
             lead = rng.choice(LEADS)
             conversations.append({"id": number, "title": code, "lead_user_id": lead, "stage": "engaged", "started_at": started,
-                                      "started_by": lead, "last_activity_at": started, "contacts": "", "notes": "", "region": regions[code],
-                                      "channel_id": "", "card_ts": "demo", "card_url": ""})  # "demo": no card for the worker to post
+                                      "started_by": lead, "last_activity_at": started, "contacts": "", "notes": "",
+                                      "region": regions[code], "channel_id": "",
+                                      "card_ts": "demo", "card_url": ""})  # "demo": no card for the worker to post
             links.append({"conversation_id": number, "area_code": code})
             entries.append(_entry(number, lead, started, "start", stage_to="engaged"))
             at, stage = started, 0

@@ -32,7 +32,7 @@ KINDS = {"NMD": "Shire district", "UA": "Unitary authority", "MD": "Metropolitan
          "LBO": "London borough", "CC": "City of London"}
 # Where mySociety's names are not those of 2010 (it gives today's): the name and official name in 2010.
 NAMES_IN_2010 = {
-    "E07000146": ("King's Lynn and West Norfolk", "Borough Council of King's Lynn and West Norfolk"),  # as ONS spells it
+    "E07000146": ("King's Lynn and West Norfolk", "Borough Council of King's Lynn and West Norfolk"),  # ONS's spelling
     "E07000112": ("Shepway", "Shepway District Council"),  # Folkestone and Hythe from 2018
     "E07000070": ("Chelmsford", "Chelmsford Borough Council"),  # a city from 2012
     "E09000011": ("Greenwich", "London Borough of Greenwich"),  # a royal borough from 2012

@@ -26,7 +26,8 @@ ROWS = {
          "notes": "", "channel_id": "C0TEAM", "card_ts": f"100.{n}", "card_url": f"https://x/p{n}"}
         for n, title, stage in [(1, "Leicester", "evidence"), (2, "Nottingham Core HMA", "engaged"),
                                 (3, "Derby", "plan-drafted")]],
-    "conversationarea": [{"conversation_id": 1, "area_code": "E06000016"}, {"conversation_id": 3, "area_code": "E06000015"}]
+    "conversationarea": [{"conversation_id": 1, "area_code": "E06000016"},
+                         {"conversation_id": 3, "area_code": "E06000015"}]
     + [{"conversation_id": 2, "area_code": code} for code in NOTTINGHAM_CORE],
     "logentry": [
         {"id": 1, "conversation_id": 1, "author_user_id": "UJO", "created_at": AT, "kind": "start", "text": "Started.",
