@@ -55,13 +55,13 @@ HELP = f"""\
 Console lines:
   /sc ...         a slash command, as you; @name mentions someone
   3, press 3      press the button numbered [3]
-  /user NAME      become someone else (who joins {CHANNEL_NAME})
+  /user NAME      become someone else (who joins the channel you type in)
   /leave, /join   take yourself out of, or back into, the channel you type in ({CHANNEL_NAME} at first)
   /region NAME    type in that region's team channel instead, as a member (e.g. /region West Midlands);
                   /region alone lists the regions and their channels
   /time INSTANT   move the clock (e.g. /time 2011-01-10T09:00) and send what falls due; kept for the
                   next session until /time now lets it run from today
-  @scbot ...      mention the bot in {CHANNEL_NAME}, e.g. @scbot how are we doing?
+  @scbot ...      mention the bot in the channel you type in, e.g. @scbot how are we doing?
   /message TEXT   write a message in #notes, a channel the bot is not in
   /shortcut       use “Log to Single Conversation” on the latest message in #notes
   /home           open the bot's App Home tab
