@@ -85,8 +85,9 @@ def national_areas() -> list[Area]:
 
 
 def import_national_areas(session: Session) -> RegionsImport:
-    """Add or bring up to date every English authority of 2010; run again, it changes nothing. An area that
-    `scbot areas import` gave an HMA keeps it: the national list has none."""
+    """Add or bring up to date every English authority of 2010; run again, it changes nothing. An area loaded
+    with an HMA (by `scbot areas import` or the first run's seeding) keeps it, and its successor: HMAs are
+    the regions' own files' to say."""
     known = {area.code: area for area in session.exec(select(Area))}
     added = changed = 0
     for area in national_areas():
@@ -95,7 +96,7 @@ def import_national_areas(session: Session) -> RegionsImport:
             session.add(area)
             added += 1
             continue
-        fields = area.model_dump(exclude={"hma", "successor_code", "successor_name"} if not area.hma else set())
+        fields = area.model_dump(exclude={"hma", "successor_code", "successor_name"} if old.hma else set())
         if any(getattr(old, key) != value for key, value in fields.items()):
             for key, value in fields.items():
                 setattr(old, key, value)
