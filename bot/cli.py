@@ -157,8 +157,13 @@ def ids(text: str) -> set[str]:
 def stats(args) -> None:
     from models.db import get_engine, session_scope
     from models.errors import InputError
-    from models.statistics import import_statistics
+    from models.statistics import import_national, import_statistics
 
+    if not args.files:
+        with session_scope(get_engine(get_settings().effective_database_url)) as session:
+            for report in import_national(session):
+                print(report.summary())
+        return
     failed = False
     for path in args.files:
         try:
@@ -269,8 +274,10 @@ def main(argv: list[str] | None = None) -> None:
 
     p = commands.add_parser("stats", help="the statistics store")
     stats_commands = p.add_subparsers(dest="action", required=True)
-    p = stats_commands.add_parser("import", help="load figures: the tidy long CSV or national files as published")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = stats_commands.add_parser("import", help="load figures: the tidy long CSV or national files as published; "
+                                  "with no FILE, the shipped national files (every English area, region and England, "
+                                  "2008 to 2011)")
+    p.add_argument("files", nargs="*", metavar="FILE")
     p.set_defaults(func=stats)
 
     p = commands.add_parser("run", help="set up the database, then the console (no tokens) or web and worker")

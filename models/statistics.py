@@ -20,6 +20,13 @@ from models.tables import Statistic, StatisticSource
 
 DATA = Path(__file__).resolve().parent / "data"
 SHIPPED_STATISTICS = ("em_housing_indicators_2008_2011_long.csv", "em_comparators_2008_2011_long.csv")
+# The national files as published, shipped for `scbot stats import` to load every region's figures from.
+NATIONAL = DATA / "national"
+# The Single Conversation years: those the shipped files are loaded for, and an extract asks for by default.
+PACK_YEARS = (2008, 2011)
+# What the national import keeps: English unitaries (E06), shire districts (E07), metropolitan districts (E08),
+# London boroughs (E09), the regions (E12) and England; not counties, combined authorities or other nations.
+IN_PACKS = re.compile(r"E0[6-9]\d{6}|E12\d{6}|E92000001")
 ENGLAND = "E92000001"
 REGION_CODES = {
     "North East": "E12000001", "North West": "E12000002", "Yorkshire and The Humber": "E12000003",
@@ -244,12 +251,14 @@ class ImportReport:
     unchanged: int = 0
     blank: int = 0  # published without a value: there is no figure to store
     not_used: int = 0  # measures the store does not keep
+    left_out: int = 0  # figures for other areas or years than the import was asked for
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (f"{self.file}: {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged"
                 + (f", {self.blank:,} blank" if self.blank else "")
-                + (f", {self.not_used:,} not used" if self.not_used else ""))
+                + (f", {self.not_used:,} not used" if self.not_used else "")
+                + (f", {self.left_out:,} for other areas or years left out" if self.left_out else ""))
         if self.problems:
             text += f"; {len(self.problems):,} malformed row(s) skipped:\n  " + "\n  ".join(self.problems[:20])
             if len(self.problems) > 20:
@@ -264,9 +273,18 @@ class _Skip(Exception):
         self.why = why
 
 
+# How ONS tables mark a figure that is not available: a cell without a figure, as a blank one is.
+NOT_AVAILABLE = {"", ":", "[x]"}
+# Codes a compilation mistyped, each with the one it means: open-innovations' vacancy file gives North Yorkshire's
+# 2004-2022 rows as E066000065 (the name beside them North Yorkshire, its 2023-2024 rows E06000065).
+MISTYPED = {"E066000065": "E06000065"}
+# Rows of a file that summarise others rather than give a period's figure (the affordability file's averages).
+SUMMARY_PERIODS = {"5-year average"}
+
+
 def _number(text: str) -> float:
     text = (text or "").strip().replace(",", "")
-    if not text:
+    if text in NOT_AVAILABLE:
         raise _Skip("blank")
     try:
         return float(text)
@@ -276,6 +294,7 @@ def _number(text: str) -> float:
 
 def _code(text: str) -> str:
     code = (text or "").strip()
+    code = MISTYPED.get(code, code)
     if not re.fullmatch(r"[EWSNK]\d{8}", code):
         raise ValueError(f"“{code}” is not a GSS code")
     return code
@@ -314,6 +333,8 @@ def _read_measures(name: str, rows: Iterator[tuple[int, list[str]]], header: lis
             else:
                 indicator = NO_MEASURE
             period = cell("date").strip()
+            if period in SUMMARY_PERIODS:
+                raise _Skip("not used")
             period_key(period)
             yield Figure(line, _code(cell("geography_code")), cell("geography_name").strip(), indicator, period,
                          _number(cell("value")), name)
@@ -386,10 +407,20 @@ def read_figures(path: Path) -> tuple[list[Figure], ImportReport]:
     return list(figures.values()), report
 
 
-def import_statistics(session: Session, path: Path | str) -> ImportReport:
-    """Load a file's figures: new ones added, changed ones updated, the same ones left alone."""
+def in_packs(figure: Figure) -> bool:
+    """An English authority's, region's or England's figure for one of the Single Conversation years."""
+    return IN_PACKS.fullmatch(figure.area_code) is not None and \
+        PACK_YEARS[0] <= period_key(figure.period) // 100 <= PACK_YEARS[1]
+
+
+def import_statistics(session: Session, path: Path | str, keep=None) -> ImportReport:
+    """Load a file's figures (those `keep` accepts, if given): new ones added, changed ones updated, the same
+    ones left alone."""
     path = Path(path)
     figures, report = read_figures(path)
+    if keep is not None:
+        kept = [f for f in figures if keep(f)]
+        report.left_out, figures = len(figures) - len(kept), kept
     for source in {f.source_file for f in figures}:
         known = SOURCES.get(source) or StatisticSource(file=source, compiled_by="imported as published")
         session.merge(StatisticSource(**known.model_dump()))
@@ -424,6 +455,12 @@ def seed_statistics(session: Session) -> list[ImportReport]:
     if session.exec(select(Statistic.id).limit(1)).first() is not None:
         return []
     return [import_statistics(session, DATA / name) for name in SHIPPED_STATISTICS]
+
+
+def import_national(session: Session) -> list[ImportReport]:
+    """Load the shipped national files: every English authority, region and England, for the Single
+    Conversation years. Loading them again changes nothing."""
+    return [import_statistics(session, NATIONAL / name, keep=in_packs) for name in SOURCES]
 
 
 def figures_for(session: Session, codes: Iterable[str], indicators: Iterable[str],
