@@ -32,7 +32,8 @@ STYLE = re.search(r"<style>.*?</style>", files("templates").joinpath("evidence_p
                   re.DOTALL).group(0)
 EXCEL_FORMATS = {"GBP": "£#,##0", "percent": "0.0%", "ratio": "0.00"}
 NONE_FORMAT = '#,##0;-#,##0;"none recorded"'
-KINDS = {"area": "area", "successor": "2021 successor", "total": "total", "hma": "HMA", "region": "region",
+KINDS = {"area": "area", "successor": "successor", "total": "total", "county": "county", "hma": "HMA",
+         "region": "region",
          "england": "England"}
 
 
@@ -48,7 +49,8 @@ def content(pack) -> dict:
         tables = [{
             "label": t.label, "periods": t.periods, "unit": t.indicator.unit,
             "source": "; ".join(c.line for c in t.credits),
-            "rows": [{"label": r.label, "role": r.role, "cells": [cell(r, p, t.indicator.unit) for p in t.periods],
+            "rows": [{"label": r.label, "role": r.role, "kind": r.kind,
+                      "cells": [cell(r, p, t.indicator.unit) for p in t.periods],
                       "values": [r.values.get(p) for p in t.periods],
                       "none": [p in r.none_recorded for p in t.periods],
                       "basis": "; ".join(sorted({basis(t, r, p) for p in t.periods if p in r.values}))}
@@ -61,7 +63,8 @@ def content(pack) -> dict:
         sections.append({"topic": section.topic, "title": section.title, "commentary": section.commentary,
                          "notes": section.notes, "tables": tables, "chart": chart})
     return {"name": pack.subject.name, "title": pack.title, "first": pack.first_year, "last": pack.last_year,
-            "members": member_names(pack), "hma": pack.hma, "region": pack.region, "releases": pack.releases,
+            "members": member_names(pack), "hma": pack.hma, "county": pack.county, "region": pack.region,
+            "releases": pack.releases,
             "made": clock.local(pack.made_at), "sections": sections, "compilation": COMPILATION, "crown": CROWN,
             "legend": LEGEND, "sources": [(c.publisher, c.table, c.release, c.released, c.licence, c.compiled_by)
                                           for c in pack.credits]}
@@ -126,6 +129,7 @@ def chart_png(chart: dict) -> bytes:
 def html(c: dict) -> str:
     e = escape
     hma = f"<dt>Housing Market Area</dt><dd>{e(c['hma'])}</dd>" if c["hma"] else ""
+    hma += f"<dt>County</dt><dd>{e(c['county'])}</dd>" if c["county"] else ""
     parts = [f"""<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{e(c['title'])}</title>
 {STYLE}</head><body><section class="cover"><div class="band"><h1>{e(c['name'])}</h1>
 <p class="sub">Housing evidence pack for the Single Conversation, {c['first']} to {c['last']}</p></div>
@@ -173,7 +177,8 @@ def xlsx(c: dict) -> bytes:
     about = book.active
     about.title = "About"
     for text in (c["title"], f"Areas: {', '.join(c['members'])}",
-                 f"Housing Market Area: {c['hma']}" if c["hma"] else "", f"Region: {c['region']}",
+                 f"Housing Market Area: {c['hma']}" if c["hma"] else "",
+                 f"County: {c['county']}" if c["county"] else "", f"Region: {c['region']}",
                  f"Figures: {c['releases']}; each table names its source and release, and the Sources sheet lists "
                  "them.",
                  f"Made {c['made']:%-d %B %Y %H:%M} from the bot's statistics store.",
@@ -196,7 +201,7 @@ def xlsx(c: dict) -> bytes:
                 cell.font, cell.fill = bold, fill
             scale = 100 if t["unit"] == "percent" else 1
             for r in t["rows"]:
-                sheet.append([r["label"], KINDS[r["role"]], *(v / scale if v is not None else None
+                sheet.append([r["label"], r["kind"] or KINDS[r["role"]], *(v / scale if v is not None else None
                                                              for v in r["values"]), r["basis"], t["source"]])
                 for column, none in enumerate(r["none"], start=3):
                     sheet.cell(sheet.max_row, column).number_format = (

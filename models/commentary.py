@@ -86,8 +86,9 @@ def rank(what: str, where: str, period: str, figures: list[tuple[str, str]], are
 
 
 def spread(what: str, period: str, figures: list[tuple[str, str]], members: int, basis: str,
-           left_out: list[str]) -> str:
-    """For a group of areas: which were highest and lowest, ties named together, and how many had a figure."""
+           left_out: list[str], boundaries: str) -> str:
+    """For a group of areas: which were highest and lowest, ties named together, and how many had a figure;
+    successors `left_out`, on later `boundaries` ('2021'), are said not to be compared."""
     values = [printed_value(v) for _n, v in figures]
     top, bottom = max(values), min(values)
     high = [(n, v) for n, v in figures if printed_value(v) == top]
@@ -105,7 +106,7 @@ def spread(what: str, period: str, figures: list[tuple[str, str]], members: int,
         sentence = (f"{among}, in {period} the {what.lower()} was highest in {join([n for n, _v in high])} "
                     f"({each(high)}) and lowest in {join([n for n, _v in low])} ({each(low)}).")
     if left_out:
-        sentence += f" {join(left_out)}, on 2021 boundaries, {'is' if len(left_out) == 1 else 'are'} not " \
+        sentence += f" {join(left_out)}, on {boundaries} boundaries, {'is' if len(left_out) == 1 else 'are'} not " \
                     "compared with the 2009 areas."
     return sentence
 

@@ -6,9 +6,13 @@ are sums of their areas' counts (rates are worked out from those sums);
 medians and ratios cannot be added up, so groups have none. Region and
 England figures are the published ones where the store holds them.
 
-Northamptonshire: the seven districts were abolished in 2021 and several
-series exist only for the two successor unitaries. Such a figure is shown as
-the successor's, in a row of its own, and the pack says the district has none.
+Areas abolished since (Northamptonshire's seven districts in 2021, Dorset's and
+Suffolk's in 2019, Cumbria's, North Yorkshire's and Somerset's in 2023...): the
+national files publish several series only for the successor (models.lineage).
+Such a figure is shown as the successor's, in a row of its own, and the pack says
+the district has none; a successor's figure is never given to a district. An area
+whose code changed after 2011 (Gateshead's in 2013) is the same authority: its
+figures published under the later code are its own, and the pack says under which.
 
 Affordable housing supply publishes no row where an area delivered none of a
 tenure: its area rows add up exactly to England's total (checked against the
@@ -20,8 +24,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from models import commentary
+from models import commentary, lineage
 from models.areas import AreaDirectory
+from models.lineage import Successor
 from models.statistics import (
     ENGLAND,
     INDICATORS,
@@ -76,13 +81,14 @@ class Row:
     """One line of a table: an area, a successor, a group total or a comparator."""
 
     label: str  # as the table shows it
-    role: str  # area, successor, total, hma, region, england
-    code: str
+    role: str  # area, successor, total, county, hma, region, england
+    code: str  # the code its figures are published under
     values: dict[str, float]
     sources: set[str] = field(default_factory=set)  # the files the figures were loaded from
     name: str = ""  # as a sentence names it: the label without "(total of …)", keeping every qualifier
     none_recorded: set[str] = field(default_factory=set)  # periods with no published row, read as none
     derived: bool = False  # worked out by the bot (a sum, or a rate of sums), not published
+    kind: str = ""  # what the spreadsheets call it, where the role does not say enough: "2021 successor"
 
     def __post_init__(self):
         self.name = self.name or self.label
@@ -134,6 +140,7 @@ class Pack:
     made_at: datetime
     hma: str = ""
     region: str = ""
+    county: str = ""  # the county a shire district is compared with, where the project has no HMAs
 
     @property
     def title(self) -> str:
@@ -159,17 +166,26 @@ class _Figures:
     """The store's figures for a pack, with the sums and rates worked out from them."""
 
     def __init__(self, rows, areas: dict[str, Area], fill_codes: set[str]):
+        self.areas = areas
         self.stored: dict[tuple[str, str], dict[str, float]] = {}
         self.source: dict[tuple[str, str], set[str]] = {}  # the files an area's series came from
-        for area_code, indicator, period, value, source_file in rows:
+        # An area's series published under its later code: (area, indicator) -> that code.
+        self.published_as: dict[tuple[str, str], str] = {}
+        renumbered = {later: code for code in areas if (later := lineage.renumbered(code))}
+        for published, indicator, period, value, source_file in rows:
+            area_code = renumbered.get(published, published)
+            if area_code != published:
+                self.published_as[(area_code, indicator)] = published
             self.stored.setdefault((area_code, indicator), {})[period] = value
             self.source.setdefault((area_code, indicator), set()).add(source_file)
-        self.areas = areas
-        # Which abolished areas each successor covers.
+        # What took each abolished area over, earliest first, and which areas each successor covers.
+        self.chains: dict[str, tuple[Successor, ...]] = {code: chain for code, area in areas.items()
+                                                         if (chain := successors_of(area))}
+        self.successor_named = {s.code: s for chain in self.chains.values() for s in chain}
         self.covers: dict[str, set[str]] = {}
-        for area in areas.values():
-            if area.successor_code:
-                self.covers.setdefault(area.successor_code, set()).add(area.code)
+        for code, chain in self.chains.items():
+            for successor in chain:
+                self.covers.setdefault(successor.code, set()).add(code)
         self.none: dict[tuple[str, str], set[str]] = {}
         self._fill_none_recorded(fill_codes)
 
@@ -199,6 +215,15 @@ class _Figures:
     def none_recorded(self, code: str, indicator: Indicator) -> set[str]:
         return set() if indicator.rate_of else self.none.get((code, indicator.key), set())
 
+    def code(self, code: str, indicator: Indicator) -> str:
+        """The code an area's figures of the indicator are published under: its own, or its later one."""
+        return next((self.published_as[(code, key)] for key in indicator.rate_of or (indicator.key,)
+                     if (code, key) in self.published_as), code)
+
+    def successor(self, code: str, indicator: Indicator) -> Successor | None:
+        """The first authority that took the area over and has figures of the indicator."""
+        return next((s for s in self.chains.get(code, ()) if self.own(s.code, indicator)), None)
+
     def total(self, codes: tuple[str, ...], indicator: Indicator) -> dict[str, float]:
         """A group's sum over its areas; an area without its own figure counts through its successor,
         but only when the group holds every area the successor covers."""
@@ -211,21 +236,24 @@ class _Figures:
                          {p for code in self._successors(codes) for p in self.own(code, indicator)})
         totals = {}
         for period in periods:
-            value, counted = 0.0, set()
+            value, counted, own = 0.0, set(), set()
             for code in codes:
                 mine = self.own(code, indicator).get(period)
                 if mine is not None:
                     value += mine
+                    own.add(code)
                     continue
-                successor = self.areas[code].successor_code if code in self.areas else ""
-                theirs = self.own(successor, indicator).get(period) if successor else None
-                if theirs is None or not self.covers[successor] <= set(codes):
+                successor = next((s.code for s in self.chains.get(code, ()) if period in self.own(s.code, indicator)
+                                  and self.covers[s.code] <= set(codes)), None)
+                if successor is None:
                     break
                 if successor not in counted:
-                    value += theirs
+                    value += self.own(successor, indicator)[period]
                     counted.add(successor)
             else:
-                totals[period] = value
+                # A successor's figure already holds any area it covers: never counted twice.
+                if not any(self.covers[s] & own for s in counted):
+                    totals[period] = value
         return totals
 
     def total_none_recorded(self, codes: tuple[str, ...], indicator: Indicator, totals: dict) -> set[str]:
@@ -235,7 +263,7 @@ class _Figures:
             p in self.none_recorded(c, indicator) or p not in self.own(c, indicator) for c in members)}
 
     def _successors(self, codes) -> set[str]:
-        return {self.areas[c].successor_code for c in codes if c in self.areas and self.areas[c].successor_code}
+        return {s.code for c in codes for s in self.chains.get(c, ())}
 
     def files(self, code: str, indicator: Indicator) -> set[str]:
         return set().union(*(self.source.get((code, key), ()) for key in indicator.rate_of or (indicator.key,)))
@@ -245,6 +273,15 @@ class _Figures:
         for code in set(codes) | self._successors(codes):
             found |= self.files(code, indicator)
         return found
+
+
+def successors_of(area: Area) -> tuple[Successor, ...]:
+    """What took an abolished area over, from the national list; for an area it does not know, the successor its
+    areas file names (that layout's column is the 2021 unitary)."""
+    chain = lineage.successors(area.code)
+    if not chain and area.successor_code:
+        chain = (Successor(area.successor_code, area.successor_name, "2021", "unitary"),)
+    return chain
 
 
 def group_name(name: str, codes, directory: AreaDirectory) -> str:
@@ -269,14 +306,18 @@ def build_pack(session: Session, directory: AreaDirectory, subject: Subject, top
     region_areas = [a for a in directory.areas if a.region == region]
     region_codes = tuple(a.code for a in region_areas)
     hma = members[0].hma if subject.kind == "area" and len(directory.hmas.get(members[0].hma, [])) > 1 else ""
+    # Where the project has no HMAs, a shire district is compared with its county (the sum of its districts).
+    county = members[0].county if subject.kind == "area" and not members[0].hma else ""
     wanted = [i for i in INDICATORS.values() if i.topic in topics and i.only_in in ("", region)]
     stored_keys = {k for i in wanted for k in (i.rate_of or (i.key,))}
-    successors = {a.successor_code for a in region_areas if a.successor_code}
-    codes = set(region_codes) | successors | {REGION_CODES.get(region, ""), ENGLAND}
-    # The areas on the affordable supply file's (current) boundaries: the successors, not the districts.
-    fill = {a.code for a in region_areas if not a.successor_code} | successors
+    chains = {a.code: successors_of(a) for a in region_areas}
+    successors = {s.code for chain in chains.values() for s in chain}
+    renumbered = {lineage.renumbered(code) for code in region_codes} - {""}
+    codes = set(region_codes) | successors | renumbered | {REGION_CODES.get(region, ""), ENGLAND}
+    # The areas on the affordable supply file's (current) boundaries: the last successors, not the districts.
+    fill = {chains[a.code][-1].code if chains[a.code] else a.code for a in region_areas}
     figures = _Figures(figures_for(session, codes, stored_keys, first_year, last_year), directory.by_code, fill)
-    context = _Context(figures, subject, members, region, region_areas, hma, directory)
+    context = _Context(figures, subject, members, region, region_areas, hma, directory, county)
     sections = [context.section(topic, [i for i in wanted if i.topic == topic]) for topic in topics]
     recorded = {s.file: s for s in sources(session, {f for s in sections for t in s.tables for f in t.sources})}
     for section in sections:
@@ -287,7 +328,7 @@ def build_pack(session: Session, directory: AreaDirectory, subject: Subject, top
                 for file in sorted({f for row in table.rows for f in figures.files(row.code, INDICATORS[key])}
                                    or table.sources)))
     credits = list(dict.fromkeys(c for s in sections for t in s.tables for c in t.credits))
-    return Pack(subject, first_year, last_year, sections, credits, made_at, hma, region)
+    return Pack(subject, first_year, last_year, sections, credits, made_at, hma, region, county)
 
 
 @dataclass
@@ -299,6 +340,7 @@ class _Context:
     region_areas: list[Area]
     hma: str
     directory: AreaDirectory
+    county: str = ""
 
     def rows(self, indicator: Indicator) -> tuple[list[Row], list[tuple[Area, bool]]]:
         """The table's rows, and the members with no figure of their own (and whether a successor has one)."""
@@ -306,25 +348,29 @@ class _Context:
         shown_successors = set()
         for area in self.members:
             own = f.own(area.code, indicator)
-            if own or not area.successor_code:
-                rows.append(Row(area.name, "area", area.code, own, f.files(area.code, indicator),
+            if own or area.code not in f.chains:
+                rows.append(Row(area.name, "area", f.code(area.code, indicator), own, f.files(area.code, indicator),
                                 none_recorded=f.none_recorded(area.code, indicator)))
                 if not own:
-                    absent.append((area, False))
+                    absent.append((area, None))
                 continue
-            theirs = f.own(area.successor_code, indicator)
-            absent.append((area, bool(theirs)))
-            if theirs and area.successor_code not in shown_successors:
-                shown_successors.add(area.successor_code)
-                covered = sorted(self.directory.by_code[c].name for c in f.covers[area.successor_code])
-                rows.append(Row(f"{area.successor_name} (2021 successor unitary: {', '.join(covered)})",
-                                "successor", area.successor_code, theirs, f.files(area.successor_code, indicator),
-                                name=f"{area.successor_name} (2021 unitary)",
-                                none_recorded=f.none_recorded(area.successor_code, indicator)))
+            successor = f.successor(area.code, indicator)
+            absent.append((area, successor))
+            if successor and successor.code not in shown_successors:
+                shown_successors.add(successor.code)
+                covered = sorted(self.directory.by_code[c].name for c in f.covers[successor.code])
+                rows.append(Row(f"{successor.name} ({successor.year} successor {successor.kind}: {', '.join(covered)})",
+                                "successor", successor.code, f.own(successor.code, indicator),
+                                f.files(successor.code, indicator), name=f"{successor.name} ({successor.year} "
+                                f"{successor.kind})", none_recorded=f.none_recorded(successor.code, indicator),
+                                kind=f"{successor.year} successor"))
         if self.subject.is_group and self.subject.kind != "region":
             rows += self._total_row("total", self.subject.name, self.subject.codes, indicator)
         if self.hma:
             rows += self._total_row("hma", self.hma, tuple(a.code for a in self.directory.hmas[self.hma]), indicator)
+        if self.county:
+            rows += self._total_row("county", self.county, tuple(a.code for a in self.region_areas
+                                                                 if a.county == self.county), indicator)
         region_code = REGION_CODES.get(self.region, "")
         published = f.own(region_code, indicator)
         if published:
@@ -349,13 +395,16 @@ class _Context:
             named = f"the {name} region (total of its {len(codes)} areas)"
         elif role == "hma":
             named = f"the {named}"
+        elif role == "county":
+            named = f"the county of {name} (total of its {len(codes)} areas)"
         return [Row(label, role, "", total, f.group_files(codes, indicator), name=named, derived=True,
                     none_recorded=f.total_none_recorded(codes, indicator, total))]
 
     def section(self, topic: str, indicators: list[Indicator]) -> Section:
         tables, said, notes = [], [], []
-        successor_only: dict[str, tuple[list[str], list[Indicator]]] = {}
+        successor_only: dict[Successor, tuple[list[str], list[Indicator]]] = {}
         without: dict[str, list[Indicator]] = {}
+        renumbered: dict[str, str] = {}  # area name -> the later code its figures are published under
         for indicator in indicators:
             rows, absent = self.rows(indicator)
             # A series with no figure at all in these years (a tenure not yet recorded) is left out, unsaid.
@@ -363,31 +412,42 @@ class _Context:
                 continue
             periods = sorted({p for row in rows for p in row.values}, key=period_key)
             tables.append(Table(indicator, periods, rows))
-            for area, successor_has in absent:
-                if successor_has:
-                    names, series = successor_only.setdefault(area.successor_code, ([], []))
+            for area, successor in absent:
+                if successor:
+                    names, series = successor_only.setdefault(successor, ([], []))
                     names += [area.name] if area.name not in names else []
                     series += [indicator] if indicator not in series else []
                 else:
                     without.setdefault(area.name, []).append(indicator)
+            for area in self.members:
+                if (later := self.figures.code(area.code, indicator)) != area.code:
+                    renumbered[area.name] = later
         for table in tables:
             said += self.commentary(table)
         if topic == "supply":
             said += self._affordable_total(tables)
         # Each absence said once: one note for the series published on 2021 boundaries only, one per area
         # for the series it has no figure for, however many tables.
-        by_series: dict[tuple, list[tuple[str, list[str]]]] = {}
-        for code, (names, series) in successor_only.items():
-            by_series.setdefault(tuple(series), []).append((code, names))
+        by_series: dict[tuple, list[tuple[Successor, list[str]]]] = {}
+        for successor, (names, series) in successor_only.items():
+            by_series.setdefault(tuple(series), []).append((successor, names))
         for series, successors in by_series.items():
-            districts = _join([n for _c, names in successors for n in names])
-            shown = _join([f"{self.directory.by_code[next(iter(self.figures.covers[code]))].successor_name} "
-                           f"(covering {_join(names)})" for code, names in successors])
-            notes.append(f"{_series(series)}: published on 2021 boundaries only, so the source has no figure for "
+            districts = _join([n for _s, names in successors for n in names])
+            shown = _join([f"{successor.name} (covering {_join(names)})" for successor, names in successors])
+            years = _boundaries([successor for successor, _names in successors])
+            notes.append(f"{_series(series)}: published on {years} boundaries only, so the source has no figure for "
                          f"{districts} on {'its' if ' and ' not in districts else 'their'} own; the tables show "
-                         f"{shown}, the 2021 {'unitary' if len(successors) == 1 else 'unitaries'}.")
+                         f"{shown}, the {years} {_kinds([successor for successor, _names in successors])}.")
         for name, series in without.items():
             notes.append(f"The source has no figure for {name} for {_series(series)} in these years.")
+        local_only = [t.indicator for t in tables if not t.indicator.additive and not t.indicator.rate_of
+                      and not any(r.role in ("region", "england") for r in t.rows)]
+        if local_only:
+            notes.append(f"{_series(local_only)}: published for local authorities only; the source has no figure "
+                         f"for the {self.region} region or England.")
+        for name, later in renumbered.items():
+            notes.append(f"{name}'s figures are published under the code it was given after 2011 ({later}), "
+                         "with a minor boundary change; the authority is the same.")
         if not tables:
             notes.append(f"The store holds no figures on {TOPICS[topic].lower()} for {self.subject.name} "
                          f"in these years.")
@@ -423,7 +483,7 @@ class _Context:
                                                last, row.values[last], shown(row, last)))
         if "compare" in say:
             others = [(r.name, shown(r, last)) for r in table.rows
-                      if r.role in ("hma", "region", "england") and r is not row and last in r.values]
+                      if r.role in ("county", "hma", "region", "england") and r is not row and last in r.values]
             if others:
                 sentences.append(commentary.comparison(what, row.name, last, shown(row, last), others))
         if "rank" in say and row.role == "area":
@@ -435,7 +495,8 @@ class _Context:
         return sentences
 
     def _spread(self, table: Table) -> list[str]:
-        """Highest and lowest of the group's areas, like with like: the 2009 areas, or else the 2021 unitaries."""
+        """Highest and lowest of the group's areas, like with like: the 2009 areas, or else their successors
+        (the 2021 unitaries)."""
         last, unit = table.periods[-1], table.indicator.unit
         areas = [r for r in table.rows if r.role == "area" and last in r.values]
         successors = [r for r in table.rows if r.role == "successor" and last in r.values]
@@ -443,9 +504,10 @@ class _Context:
         if len(basis) < 2:
             return []
         counted = len(self.members) if basis is areas else len(successors)
+        later = [self.figures.successor_named[r.code] for r in successors]
         return [commentary.spread(table.indicator.noun, last, [(r.name, cell(r, last, unit)) for r in basis],
-                                  counted, "2021 unitaries" if basis is successors else "areas",
-                                  [r.name for r in left_out])]
+                                  counted, f"{_boundaries(later)} {_kinds(later)}" if basis is successors else "areas",
+                                  [r.name for r in left_out], _boundaries(later) if later else "")]
 
     def _affordable_total(self, tables: list[Table]) -> list[str]:
         """All the affordable homes recorded over the whole period, by tenure, from the printed figures."""
@@ -462,6 +524,20 @@ class _Context:
             return []
         periods = sorted({p for t in tenures for p in t.periods}, key=period_key)
         return [commentary.tenure_total(where, periods[0], periods[-1], parts)]
+
+
+def _boundaries(successors: list[Successor]) -> str:
+    """The years of the boundaries successors' figures are on: '2021', '2019 and 2023'."""
+    return _join(sorted({s.year for s in successors}))
+
+
+def _kinds(successors: list[Successor]) -> str:
+    """What the successors are: 'unitary', 'unitaries', 'districts', 'authorities'."""
+    kinds = {s.kind for s in successors}
+    kind = kinds.pop() if len(kinds) == 1 else "authority"
+    if len(successors) == 1:
+        return kind
+    return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
 
 
 def _join(items: list[str]) -> str:

@@ -16,14 +16,14 @@ from models import clock
 from models.areas import AreaDirectory, UnknownArea, normalise
 from models.errors import InputError, NotFound
 from models.evidence import Subject
-from models.statistics import TOPICS, stored_years
+from models.statistics import PACK_YEARS, TOPICS, stored_years
 from models.tables import Conversation, ConversationArea, ExtractRequest
 
 FORMATS = {"xlsx": "spreadsheet", "pdf": "evidence pack", "csv": "figures for analysts",
            "docx": "editable evidence pack"}
 DEFAULT_FORMATS = ("xlsx", "pdf")
 # The Single Conversation years, asked for when no years are named (those of them the store holds).
-DEFAULT_YEARS = (2008, 2011)
+DEFAULT_YEARS = PACK_YEARS
 RECENT = 10
 # Each state a request moves through, as people read it.
 STATES = {"waiting": "waiting for the job queue", "queued": "queued", "building": "building",

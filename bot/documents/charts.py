@@ -87,7 +87,8 @@ def burn_up_png(p: Progress, dpi: int = 110) -> bytes:
 # Topic charts: Okabe and Ito's palette, told apart under every common colour-vision deficiency; the
 # comparators are grey and black and dashed or dotted, so no two lines rely on colour alone.
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
-COMPARATORS = {"hma": ("#666666", "-."), "region": ("#666666", "--"), "england": ("#000000", ":")}
+COMPARATORS = {"county": ("#666666", "-."), "hma": ("#666666", "-."), "region": ("#666666", "--"),
+               "england": ("#000000", ":")}
 UNITARY_COLOUR = "#D55E00"
 MAX_SERIES = 5  # more of the subject's areas than this: one bar each, for the latest period
 
@@ -120,7 +121,7 @@ def chart_plan(table: Table) -> ChartPlan:
     unit, periods = table.indicator.unit, tuple(table.periods)
     rows = [r for r in table.rows if r.values]
     members = [r for r in rows if r.role in ("area", "successor")]
-    comparators = [r for r in rows if r.role in ("hma", "region", "england")]
+    comparators = [r for r in rows if r.role in ("county", "hma", "region", "england")]
     if not members:  # the region's own pack, or a group with no member figures: the subject's rows
         members = [r for r in rows if r.role in ("total", "region")][:1]
         comparators = [r for r in comparators if r not in members]

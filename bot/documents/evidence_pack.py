@@ -71,8 +71,8 @@ def docx(pack: Pack) -> bytes:
     document.add_heading(pack.title, level=0)
     document.add_paragraph(f"Areas: {', '.join(member_names(pack))}. Figures: {pack.releases} (each table names "
                            f"its source and release; the Sources list at the end gives each licence). Made "
-                           f"{clock.local(pack.made_at):%-d %B %Y} from the bot's statistics store by the East "
-                           "Midlands research service, for the Single Conversation.")
+                           f"{clock.local(pack.made_at):%-d %B %Y} from the bot's statistics store by the "
+                           f"{pack.region} research service, for the Single Conversation.")
     document.add_paragraph(LEGEND)
     pictures = charts(pack)
     for section in pack.sections:

@@ -25,7 +25,8 @@ COMPILATION = ("Figures are loaded unchanged from the compilations named, which 
 LEGEND = ("–: no figure published for that area and period. none recorded: the publisher lists no homes of that "
           "kind for the area that year; its area figures add up to England's total, so none were delivered.")
 CROWN = "Statistics: Crown copyright (MHCLG, formerly DLUHC/DCLG, and ONS), Open Government Licence v3.0."
-ROLE_NAMES = {"area": "area", "successor": "2021 successor", "total": "total", "hma": "HMA", "region": "region",
+ROLE_NAMES = {"area": "area", "successor": "successor", "total": "total", "county": "county", "hma": "HMA",
+              "region": "region",
               "england": "England"}
 
 
@@ -77,6 +78,7 @@ def xlsx(pack: Pack) -> bytes:
         (pack.title, title),
         (f"Areas: {', '.join(member_names(pack))}", None),
         (f"Housing Market Area: {pack.hma}" if pack.hma else "", None),
+        (f"County: {pack.county}" if pack.county else "", None),
         (f"Region: {pack.region}", None),
         (f"Figures: {pack.releases}; each table names its source and release, and the Sources sheet lists them.",
          None),
@@ -108,7 +110,8 @@ def xlsx(pack: Pack) -> bytes:
                 if unit == "percent":  # stored as a number of percent; Excel's % format wants the fraction
                     values = [v / 100 if v is not None else None for v in values]
                 kinds = sorted({basis(table, row, p) for p in table.periods if p in row.values})
-                sheet.append([row.label, ROLE_NAMES[row.role], *values, "; ".join(kinds), credit_lines(table)])
+                sheet.append([row.label, row.kind or ROLE_NAMES[row.role], *values, "; ".join(kinds),
+                              credit_lines(table)])
                 for column, period in enumerate(table.periods, start=3):
                     sheet.cell(sheet.max_row, column).number_format = (
                         NONE_RECORDED_FORMAT if period in row.none_recorded else EXCEL_FORMATS.get(unit, "#,##0"))
@@ -165,7 +168,7 @@ def csv_file(pack: Pack) -> bytes:
                     if period not in row.values:
                         continue
                     text = [neutralise(v) for v in (
-                        row.code, row.label, ROLE_NAMES[row.role], section.topic, table.indicator.key,
+                        row.code, row.label, row.kind or ROLE_NAMES[row.role], section.topic, table.indicator.key,
                         table.indicator.label, period, table.indicator.period_note)]
                     writer.writerow([*text, csv_number(row.values[period]), *(neutralise(v) for v in (
                         table.indicator.unit, basis(table, row, period), "; ".join(c.publisher for c in credits),
