@@ -6,9 +6,14 @@ from bot.services import Services
 from bot.views import blocks, forms
 from bot.views.ids import ActionId
 from handlers.conversations import actions_list, conversation_card, moved_on
-from handlers.permissions import Who, only
+from handlers.permissions import Who, check_conversation, only
 from handlers.replies import thread_note
-from models.conversations import complete_action, get_conversation, set_stage
+from models.conversations import (
+    complete_action,
+    conversation_of_action,
+    get_conversation,
+    set_stage,
+)
 from models.stages import STAGES
 from models.values import one_of, whole_number
 
@@ -38,6 +43,7 @@ def register(app: App, services: Services) -> None:
     def open_card_form(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         with services.session() as session:
             conversation = get_conversation(session, whole_number(action.get("value")))
+        check_conversation(services, body["user"]["id"], conversation)
         ack()
         client.views_open(trigger_id=body["trigger_id"], view=FORMS[action["action_id"]](conversation))
 
@@ -45,10 +51,12 @@ def register(app: App, services: Services) -> None:
         user = body["user"]["id"]
         action_id, redraw = done_value(action.get("value"))
         with services.session() as session:
+            conversation = conversation_of_action(session, action_id)
+            check_conversation(services, user, conversation)
             item, changed = complete_action(session, action_id, user)
         ack()
         if changed:
-            note = thread_note(services, item.conversation_id)
+            note = thread_note(services, item.conversation_id, conversation.region)
             said = f":white_check_mark: Done: {blocks.escape(item.text)}.{note}"
         else:  # pressed twice, or by two people at once: the first press did it
             said = f":white_check_mark: Already done by <@{item.done_by}>: {blocks.escape(item.text)}."
@@ -62,6 +70,7 @@ def register(app: App, services: Services) -> None:
         conversation_id, seen_at, stage = stage_value(action.get("value"))
         with services.session() as session:
             conversation = get_conversation(session, conversation_id)
+            check_conversation(services, body["user"]["id"], conversation)
             set_stage(session, conversation, stage, body["user"]["id"], seen_at=seen_at)
         ack()
         respond({"replace_original": True, **blocks.message(moved_on(services, conversation, stage))})

@@ -1,11 +1,16 @@
 """The conversation subcommands of `/sc`: areas, show, actions (read); start, log, stage, action, confidence
-(write)."""
+(write).
+
+Areas are looked up as the region's team would (the region whose team channel the command was typed in, or
+the person's own): its own areas first, then any area of England by its exact name. Writing to an area is
+for its region's team (handlers.permissions.check_region), checked as soon as the words are read."""
 from bot.services import Services
 from bot.views import blocks, forms
 from bot.views import conversation as conversation_views
+from handlers.permissions import check_region
 from handlers.replies import thread_note
 from models import clock
-from models.areas import AreaGroup
+from models.areas import AreaDirectory, AreaGroup
 from models.commands import (
     ActionRequest,
     Command,
@@ -32,18 +37,34 @@ from models.conversations import (
 from models.stages import STAGES, skipped_stages
 from models.tables import Conversation
 
+
+def region_of_request(services: Services, user: str, channel: str = "") -> str:
+    """The region a request is made in: the one whose team channel it was typed in, else the person's own."""
+    return services.team_of(user, channel).region
+
+
+def directory_for(services: Services, user: str, channel: str = "") -> AreaDirectory:
+    """The directory reading names region first, for the region a request is made in."""
+    return services.directory().region_first(region_of_request(services, user, channel))
+
+
+def may_write(services: Services, user: str, group: AreaGroup) -> None:
+    """Refused unless `user` is in the team of the region of `group`."""
+    check_region(services, user, services.directory().region_of(group), group.name)
+
+
 # --- reads -----------------------------------------------------------------------
 
 
 def show_areas(services: Services, command: Command, _: Command) -> dict:
-    directory = services.directory()
+    directory = services.directory().within(region_of_request(services, command.user, command.channel))
     with services.session() as session:
         begun = stages_by_area(session)
     return conversation_views.areas_message(directory, begun, command.args)
 
 
 def show_conversation(services: Services, command: Command, _: Command) -> dict:
-    group = services.directory().resolve(command.args)
+    group = directory_for(services, command.user, command.channel).resolve(command.args)
     with services.session() as session:
         conversation_id = require_conversation(session, group).id
     return conversation_card(services, conversation_id)
@@ -74,33 +95,45 @@ def actions_list(services: Services, which: str, user: str) -> dict:
 
 # --- writes: reading the words ------------------------------------------------------
 
+def _lookup(services: Services, command: Command) -> AreaDirectory:
+    return directory_for(services, command.user, command.channel)
+
+
 def parse_start(services: Services, command: Command) -> AreaGroup | None:
-    return services.directory().resolve(command.args) if command.args else None
+    return _lookup(services, command).resolve(command.args) if command.args else None
 
 
 def parse_log_command(services: Services, command: Command) -> LogRequest | None:
-    request = parse_log(services.directory(), command.args)
+    request = parse_log(_lookup(services, command), command.args)
+    may_write(services, command.user, request.group)
     return request if request.text else None  # an area alone: ask for the text with a form
 
 
 def parse_stage_command(services: Services, command: Command) -> StageRequest:
-    return parse_stage_request(services.directory(), command.args)
+    request = parse_stage_request(_lookup(services, command), command.args)
+    may_write(services, command.user, request.group)
+    return request
 
 
 def parse_confidence_command(services: Services, command: Command) -> ConfidenceRequest:
-    return parse_confidence(services.directory(), command.args)
+    request = parse_confidence(_lookup(services, command), command.args)
+    may_write(services, command.user, request.group)
+    return request
 
 
 def parse_action_command(services: Services, command: Command) -> ActionRequest:
-    return parse_action(services.directory(), command.args, command.user, clock.now())
+    request = parse_action(_lookup(services, command), command.args, command.user, clock.now())
+    may_write(services, command.user, request.group)
+    return request
 
 
 def start_form(services: Services, command: Command) -> dict:
-    return forms.start_modal(services.directory(), command.user)
+    region = region_of_request(services, command.user, command.channel)
+    return forms.start_modal(services.directory().within(region), command.user)
 
 
 def log_form(services: Services, command: Command) -> dict:
-    group = parse_log(services.directory(), command.args).group
+    group = parse_log(_lookup(services, command), command.args).group
     with services.session() as session:
         return forms.log_modal(require_conversation(session, group))
 
@@ -112,17 +145,19 @@ def start(services: Services, group: AreaGroup, command: Command) -> str:
 
 
 def start_for(services: Services, group: AreaGroup, user: str) -> str:
+    may_write(services, user, group)
     with services.session() as session:
         conversation = start_conversation(session, services.directory(), group, Details(lead_user_id=user), user)
     return (f":tada: Started the Single Conversation with *{blocks.escape(conversation.title)}*, "
             f"stage {STAGES[conversation.stage]}; you lead it."
-            + thread_note(services, conversation.id))
+            + thread_note(services, conversation.id, conversation.region))
 
 
 def log(services: Services, request: LogRequest, command: Command) -> str:
     with services.session() as session:
         conversation_id, title = log_note(session, request.group, command.user, request.text)
-    return f":memo: Logged for *{blocks.escape(title)}*." + thread_note(services, conversation_id)
+    region = services.directory().region_of(request.group)
+    return f":memo: Logged for *{blocks.escape(title)}*." + thread_note(services, conversation_id, region)
 
 
 def stage(services: Services, request: StageRequest, command: Command) -> str | dict:
@@ -141,7 +176,7 @@ def stage(services: Services, request: StageRequest, command: Command) -> str | 
 
 def moved_on(services: Services, conversation: Conversation, stage: str) -> str:
     return (f":arrow_right: *{blocks.escape(conversation.title)}* is now at "
-            f"*{blocks.stage_label(stage)}*." + thread_note(services, conversation.id))
+            f"*{blocks.stage_label(stage)}*." + thread_note(services, conversation.id, conversation.region))
 
 
 def confidence(services: Services, request: ConfidenceRequest, command: Command) -> str:
@@ -150,7 +185,7 @@ def confidence(services: Services, request: ConfidenceRequest, command: Command)
         assessment = assess(session, conversation, request.rating, request.reason, command.user)
         said = conversation_views.confidence_text(assessment)
     return (f":traffic_light: Delivery confidence for *{blocks.escape(conversation.title)}*: {said}"
-            + thread_note(services, conversation.id))
+            + thread_note(services, conversation.id, conversation.region))
 
 
 def action(services: Services, request: ActionRequest, command: Command) -> str:
@@ -159,4 +194,4 @@ def action(services: Services, request: ActionRequest, command: Command) -> str:
         item = add_action(session, conversation, request.text, request.owner, request.due_on, command.user)
     due = f", due {blocks.day(request.due_on)}" if request.due_on else ""
     return (f":pushpin: Action for <@{request.owner}>{due} on *{blocks.escape(conversation.title)}*: "
-            f"{blocks.escape(item.text)}." + thread_note(services, conversation.id))
+            f"{blocks.escape(item.text)}." + thread_note(services, conversation.id, conversation.region))

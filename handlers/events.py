@@ -35,9 +35,9 @@ def register(app: App, services: Services) -> None:
     @app.event("member_joined_channel")
     @app.event("member_left_channel")
     def team_changed(event: dict) -> None:
-        """Who may write is the team channel's members: a join or leave is stored as it is heard."""
-        channel, user = services.settings.sc_team_channel, event.get("user")
-        if not channel or event.get("channel") != channel or not isinstance(user, str) or not user:
+        """Who may write is each region's team channel's members: a join or leave is stored as it is heard."""
+        channel, user = event.get("channel"), event.get("user")
+        if channel not in services.teams().channels or not isinstance(user, str) or not user:
             return
         joined = event.get("type") == "member_joined_channel"
         with services.session() as session:

@@ -11,6 +11,7 @@ from bot.services import Services
 from bot.views import blocks
 from bot.views.extracts import extract_modal, extracts_message
 from bot.views.ids import ActionId, FormId
+from handlers.conversations import directory_for
 from handlers.forms import form_values
 from handlers.permissions import Who, only
 from handlers.replies import ephemeral
@@ -36,7 +37,8 @@ def parse(services: Services, command: Command) -> ExtractSpec | None:
         return None
     with services.session() as session:
         held = held_years(session)
-    return parse_extract(services.directory(), command.args, held)
+    # An area is looked for in the region the command is made in first, as `/sc` does.
+    return parse_extract(directory_for(services, command.user, command.channel), command.args, held)
 
 
 def request_extract(services: Services, spec: ExtractSpec, command: Command) -> str:

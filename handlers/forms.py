@@ -7,7 +7,8 @@ from slack_bolt import Ack, App, BoltContext
 from bot.services import Services
 from bot.views.forms import notice_modal, stage_skip_modal
 from bot.views.ids import FormId
-from handlers.permissions import Who, only
+from handlers.conversations import directory_for, may_write
+from handlers.permissions import Who, check_conversation, only
 from handlers.replies import QUEUE_DOWN, queue_thread
 from handlers.shortcuts import read_form_metadata, tell_where
 from models.areas import AreaGroup
@@ -22,6 +23,7 @@ from models.conversations import (
 )
 from models.errors import InputError
 from models.stages import STAGES, skipped_stages
+from models.tables import Conversation
 from models.text import LOG_TEXT_MAX, check_text
 from models.values import OUT_OF_DATE, whole_number
 
@@ -71,12 +73,22 @@ def _details(values: dict) -> Details:
                    notes=_given(values, "notes")).checked()
 
 
-def _chosen_areas(services: Services, state: dict) -> AreaGroup:
-    """The start form's areas: chosen from the list, or typed where the list would be too long; the message
-    shortcut's form offers one area or HMA."""
+def _chosen_areas(services: Services, state: dict, user: str) -> AreaGroup:
+    """The start form's areas: chosen from the list, or typed where the list would be too long (read as
+    `/sc` reads them, region first); the message shortcut's form offers one area or HMA. Refused, beside
+    the areas, unless `user` is in their region's team."""
+    group = _areas_given(services, state, user)
+    try:
+        may_write(services, user, group)
+    except InputError as error:
+        raise InputError(str(error), field="areas") from None
+    return group
+
+
+def _areas_given(services: Services, state: dict, user: str) -> AreaGroup:
     directory = services.directory()
     if "value" in state:
-        return directory.resolve(_given({"areas": state}, "areas"))
+        return directory_for(services, user).resolve(_given({"areas": state}, "areas"))
     if "selected_option" in state:
         return directory.chosen([_option({"areas": state}, "areas")])
     chosen = state.get("selected_options") or []
@@ -86,6 +98,12 @@ def _chosen_areas(services: Services, state: dict) -> AreaGroup:
 
 
 def register(app: App, services: Services) -> None:
+    def writable(session, conversation_id: str, user: str) -> Conversation:
+        """The form's conversation, if `user` may write to it."""
+        conversation = get_conversation(session, whole_number(conversation_id))
+        check_conversation(services, user, conversation)
+        return conversation
+
     def saved(save):
         """A view_submission listener: `save(values, metadata, user)` saves the change and returns its
         conversation's id. The form closes once the change is saved and its thread post queued; if the
@@ -101,14 +119,15 @@ def register(app: App, services: Services) -> None:
         return listener
 
     def start(values: dict, metadata: str, user: str) -> int:
-        group = _chosen_areas(services, values.get("areas", {}))
+        group = _chosen_areas(services, values.get("areas", {}), user)
         with services.session() as session:
             return start_conversation(session, services.directory(), group, _details(values), user).id
 
     def log(values: dict, metadata: str, user: str) -> int:
         text = check_text("log entry", _given(values, "text"), LOG_TEXT_MAX)
         with services.session() as session:
-            return add_log_entry(session, get_conversation(session, whole_number(metadata)), user, text).conversation_id
+            conversation = writable(session, metadata, user)
+            return add_log_entry(session, conversation, user, text).conversation_id
 
     def from_message(values: dict, metadata: str, user: str) -> int:
         source, _ = read_form_metadata(metadata)
@@ -116,7 +135,7 @@ def register(app: App, services: Services) -> None:
             text = check_text("log entry", _given(values, "text"), LOG_TEXT_MAX)
         except InputError as error:
             raise InputError(str(error), field="text") from None  # beside the text, not the first field
-        group = _chosen_areas(services, values.get("areas", {}))
+        group = _chosen_areas(services, values.get("areas", {}), user)
         with services.session() as session:
             return log_from_message(session, group, user, text, source)[0]
 
@@ -126,7 +145,7 @@ def register(app: App, services: Services) -> None:
         conversation_id, _, shown = metadata.partition(":")
         shown, _, confirmed = shown.partition(":")
         with services.session() as session:
-            conversation = get_conversation(session, whole_number(conversation_id))
+            conversation = writable(session, conversation_id, user)
             chosen = confirmed or _option(values, "stage")
             return set_stage(session, conversation, chosen, user, seen_at=shown).conversation_id
 
@@ -135,7 +154,7 @@ def register(app: App, services: Services) -> None:
         conversation_id, _, shown = str(view.get("private_metadata") or "").partition(":")
         chosen = _option(form_values(view), "stage")
         with services.session() as session:
-            conversation = get_conversation(session, whole_number(conversation_id))
+            conversation = writable(session, conversation_id, body["user"]["id"])
         if chosen in STAGES and shown == conversation.stage and skipped_stages(shown, chosen):
             ack(response_action="update", view=stage_skip_modal(conversation, chosen))
             return
@@ -143,7 +162,7 @@ def register(app: App, services: Services) -> None:
 
     def edit(values: dict, metadata: str, user: str) -> int:
         with services.session() as session:
-            conversation = get_conversation(session, whole_number(metadata))
+            conversation = writable(session, metadata, user)
             return update_details(session, conversation, _details(values), user).conversation_id
 
     team_only = [only(services, Who.TEAM)]

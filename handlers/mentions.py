@@ -27,23 +27,26 @@ def register(app: App, services: Services) -> None:
     @app.event("app_mention")
     def answer_mention(event: dict, say: Say) -> None:
         # A question the bot can't answer is explained by the error handler, in the same thread.
-        text = answer(services, event.get("text", ""))
+        text = answer(services, event.get("text", ""), event.get("user", ""), event.get("channel", ""))
         say(text=text, blocks=[blocks.section(text)], thread_ts=event.get("thread_ts") or event["ts"])
 
 
-def answer(services: Services, text: str) -> str:
+def answer(services: Services, text: str, user: str = "", channel: str = "") -> str:
+    """The answer to a mention by `user` in `channel`: places are looked for in that channel's region (or the
+    person's) first, and progress is that region's."""
     question = read_question(read_sent_text(text))  # Slack escapes a mention's text as it does a command's
+    team = services.team_of(user, channel)
     directory = services.directory()
     with services.session() as session:
         if question.kind == LEAD:
-            group = directory.resolve(question.place)
+            group = directory.region_first(team.region).resolve(question.place)
             return lead_answer(group.name, conversation_of(session, group))
         if question.kind == OVERDUE:
             return overdue_answer(overdue_actions(session, clock.today()), clock.today())
         if question.kind in (PROGRESS, NOT_BEGUN):
-            scope = scope_of(directory, question.place)
+            scope = scope_of(directory, question.place, region=team.region)
             if question.kind == NOT_BEGUN:
                 return not_begun_answer(scope.name, not_begun(session, directory, scope))
             return short_progress(measure(session, directory, scope, clock.today(),
-                                          services.reminder_settings(session).target_date))
+                                          services.reminder_settings(session, team).target_date))
     return MENTION_HELP

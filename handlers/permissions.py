@@ -1,15 +1,21 @@
-"""Who may do what, as listener middleware: reading is open to anyone, writing is for the team,
-the report and the settings are for managers. A refusal is raised and answered by the one error handler.
+"""Who may do what: reading is open to anyone, writing is for the regions' teams, the report and the settings
+are for managers. A refusal is raised and answered by the one error handler.
 
-Whether someone is in the team is read from the database (models.team), never from Slack, so the
-check costs no call to Slack inside the acknowledgement."""
+Writing is checked twice. The listener middleware lets through only a member of some region's team, so an
+outsider is refused at once; once the words are read, `check_region` lets a person write to an area's
+conversation only if they are in that area's region's team (its channel's members and its staff), wherever
+they typed. Whether someone is in a team is read from the database (models.team), never from Slack, so
+neither check costs a call to Slack inside the acknowledgement."""
 from enum import Enum
 
 from bot.services import Services
 from jobs.membership import read_in_background
+from models.areas import region_in_words
 from models.errors import Refused
+from models.regions import Team
+from models.tables import Conversation
 
-NOT_TEAM = ("Only the regional team can change Single Conversations: members of the team channel "
+NOT_TEAM = ("Only the regional team can change Single Conversations: members of a region's team channel "
             "or staff listed in the bot's settings. You can still read them: try `/sc show <area>`.")
 NOT_MANAGER = ("Only managers (listed in the bot's settings) can do that. `/sc progress` shows the progress "
                "figures to anyone.")
@@ -45,13 +51,46 @@ def check(services: Services, who: Who, user: str, channel: str = "") -> None:
     if who is Who.MANAGERS and user not in team.managers | services.teams().national_managers:
         raise Refused(NOT_MANAGER)
     if who is Who.TEAM:
+        # Any region's team: which region's areas the request writes to is known once its words are read.
+        teams = [team, *(other for other in services.teams().teams if other != team)]
+        _refuse_unless_member(services, user, teams, NOT_TEAM)
+
+
+def _refuse_unless_member(services: Services, user: str, teams: list[Team], refusal: str) -> None:
+    unknown = False
+    for team in teams:
         member = services.is_team_member(user, team)
-        if member is None:
-            # Never read (a new install): fail closed, and read it now for the next try.
-            read_in_background(services)
-            raise Refused(MEMBERS_NOT_READ)
-        if not member:
-            raise Refused(NOT_TEAM)
+        if member:
+            return
+        unknown = unknown or member is None
+    if unknown:
+        # A channel never read (a new install, a new region's team): fail closed, and read it now for the next try.
+        read_in_background(services)
+        raise Refused(MEMBERS_NOT_READ)
+    raise Refused(refusal)
+
+
+def check_region(services: Services, user: str, region: str, subject: str) -> None:
+    """Refused unless `user` may write to `subject` (an area, HMA or conversation) of `region`: a member of that
+    region's team channel or one of its staff. The refusal says where that team is."""
+    teams = services.teams()
+    region = region or teams.default_region  # a conversation older than regions is the environment's region's
+    team = teams.named(region)
+    where = f"{subject} is in {region_in_words(region)}"
+    if team is None:
+        raise Refused(f"{where}, whose team is not set up in this bot yet: an administrator sets it with "
+                      "`scbot region set`.")
+    if not team.channel:
+        refusal = (f"{where}, whose team has no team channel set yet: only its staff can change its Single "
+                   "Conversations until an administrator sets one with `scbot region set`.")
+    else:
+        refusal = f"{where}: its team holds its Single Conversation in <#{team.channel}>. Ask there."
+    _refuse_unless_member(services, user, [team], refusal)
+
+
+def check_conversation(services: Services, user: str, conversation: Conversation) -> None:
+    """`check_region` for an existing conversation."""
+    check_region(services, user, conversation.region, conversation.title)
 
 
 def only(services: Services, who: Who):

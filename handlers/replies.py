@@ -4,7 +4,7 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.views.forms import notice_modal
-from jobs.threads import enqueue_sync
+from jobs.threads import enqueue_sync, region_channel
 from models.errors import ServiceDown
 
 
@@ -12,7 +12,7 @@ def ephemeral(body: dict) -> dict:
     return {"response_type": "ephemeral", **body}
 
 
-QUEUE_DOWN = ("The job queue (Redis) is not answering, so the team channel's thread will catch up when it is "
+QUEUE_DOWN = ("The job queue (Redis) is not answering, so the conversation's thread will catch up when it is "
               "back. Nothing is lost.")
 
 
@@ -25,11 +25,12 @@ def queue_thread(services: Services, conversation_id: int) -> bool:
     return True
 
 
-def thread_note(services: Services, conversation_id: int) -> str:
-    """Queue the thread's update, and say where it will show, or that the thread will catch up."""
+def thread_note(services: Services, conversation_id: int, region: str = "") -> str:
+    """Queue the thread's update, and say where it will show (the team channel of the conversation's `region`),
+    or that the thread will catch up."""
     if not queue_thread(services, conversation_id):
         return f"\n:hourglass: {QUEUE_DOWN}"
-    channel = services.settings.sc_team_channel
+    channel = region_channel(services, region)
     return f" It will show in the conversation's thread in <#{channel}>." if channel else ""
 
 

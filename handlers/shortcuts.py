@@ -16,8 +16,10 @@ from bot.services import Services
 from bot.views.conversation import message_logged
 from bot.views.forms import message_log_modal
 from bot.views.ids import ShortcutId
+from handlers.conversations import region_of_request
 from handlers.errors import problem
 from handlers.permissions import Who, only
+from jobs.threads import region_channel
 from models.conversations import SourceMessage, get_conversation
 from models.errors import InputError
 from models.slack_text import read_sent_text
@@ -94,7 +96,8 @@ def tell_where(services: Services):
             return  # refused (the form said why), or Slack gave no address to answer at
         with services.session() as session:
             conversation = get_conversation(session, context["sc_saved"])
-        said = message_logged(conversation.title, conversation.card_url, services.settings.sc_team_channel)
+        said = message_logged(conversation.title, conversation.card_url,
+                              region_channel(services, conversation.region))
         answer = WebhookClient(reply_url).send_dict({"response_type": "ephemeral", **said})
         if answer.status_code != 200:
             log.warning("could not tell where a message was logged: response_url answered %s", answer.status_code)
@@ -110,8 +113,10 @@ def register(app: App, services: Services) -> None:
             source, author, text, files = read_message(body)
             source = SourceMessage(source.channel, source.ts, permalink(client, source))
             reply_url = body.get("response_url") if isinstance(body.get("response_url"), str) else ""
+            # The areas offered are those of the region the message is in (its team channel's), or the person's.
+            region = region_of_request(services, body["user"]["id"], source.channel)
             client.views_open(trigger_id=body["trigger_id"], view=message_log_modal(
-                services.directory(), text, source, author, source.written_at, files,
+                services.directory().within(region), text, source, author, source.written_at, files,
                 form_metadata(source, reply_url)))
         except Exception as error:  # noqa: BLE001 - the one place this lazy listener's failure is answered
             respond(problem(error))

@@ -1,9 +1,10 @@
-"""Reading the team channel's whole member list from Slack into the database (see models.team).
+"""Reading every region's team channel's whole member list from Slack into the database (see models.team).
 
-Join and leave events keep the list current; the clock also queues
+Join and leave events keep the lists current; the clock also queues
 `refresh_members` every few minutes, in case an event went missing. A process
-that finds the list never read (a new install, a new SC_TEAM_CHANNEL) reads it
-in a thread of its own, so that no acknowledgement waits for Slack.
+that finds a list never read (a new install, a new SC_TEAM_CHANNEL, a region's
+team just set) reads them in a thread of its own, so that no acknowledgement
+waits for Slack.
 """
 import logging
 import threading
@@ -23,17 +24,28 @@ RETRY_SECONDS = 30.0
 
 
 def read_members(services: Services) -> int:
-    """Read the whole list from Slack and store it; returns how many are in the channel."""
-    channel = services.settings.sc_team_channel
-    if not channel:
-        return 0
+    """Read each region's team channel's whole list from Slack and store it; returns how many are in them.
+    A channel Slack refuses (the bot not in it yet) is logged and the others are read."""
+    count, refused = 0, []
+    for channel in services.teams().channels:
+        try:
+            count += _read_channel(services, channel)
+        except SlackApiError as error:
+            log.warning("could not read the members of %s: %s", channel, error.response.get("error"))
+            refused.append(error)
+    services.forget_team_members()
+    if refused and not count:
+        raise refused[0]
+    return count
+
+
+def _read_channel(services: Services, channel: str) -> int:
     asked_at = datetime.now(timezone.utc)  # real time, not the bot's (pinnable) clock: it orders events
     members: set[str] = set()
     for page in services.client.conversations_members(channel=channel, limit=1000):
         members.update(page["members"])
     with services.session() as session:
         read_whole_list(session, channel, members, asked_at)
-    services.forget_team_members()
     return len(members)
 
 
@@ -57,9 +69,9 @@ def read_in_background(services: Services) -> None:
 
     def read() -> None:
         try:
-            log.info("read %d members of the team channel", read_members(services))
+            log.info("read %d members of the team channels", read_members(services))
         except (SlackApiError, ServiceDown, OSError) as error:
-            log.warning("could not read the team channel's members (%s); trying again later", error)
+            log.warning("could not read the team channels' members (%s); trying again later", error)
         finally:
             with _Background.guard:
                 _Background.busy = False
@@ -68,14 +80,13 @@ def read_in_background(services: Services) -> None:
 
 
 def read_if_never_read(services: Services) -> None:
-    """At start: read the list in the background if it has never been read."""
-    if not services.settings.sc_team_channel:
-        return
+    """At start: read the lists in the background if one of them has never been read."""
     try:
+        channels = services.teams().channels
         with services.session() as session:
-            known = list_read(session, services.settings.sc_team_channel)
+            known = all(list_read(session, channel) for channel in channels)
     except ServiceDown as error:
-        log.warning("%s; the team channel's members will be read when someone needs them", error)
+        log.warning("%s; the team channels' members will be read when someone needs them", error)
         return
     if not known:
         read_in_background(services)

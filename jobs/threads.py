@@ -1,4 +1,4 @@
-"""Keeping each conversation's card and thread in the team channel up to date.
+"""Keeping each conversation's card and thread in its region's team channel up to date.
 
 One job, `sync_thread`, brings a thread level with the database: it posts the
 card if it is missing, then every log entry not yet posted, oldest first, then
@@ -41,6 +41,14 @@ from models.errors import ServiceDown
 WAITING_SECONDS = 600
 # A run posting for longer than this makes way (well within bot.services.JOB_TIMEOUTS["slack"]).
 RUN_SECONDS = 15
+
+
+def region_channel(services: Services, region: str) -> str:
+    """The team channel of a region ("": a conversation older than regions, the environment's), where its
+    conversations' cards go; "" when that region's team has none."""
+    teams = services.teams()
+    team = teams.named(region or teams.default_region)
+    return team.channel if team else ""
 
 
 def _waiting(conversation_id: int) -> str:
@@ -92,7 +100,7 @@ def _tell_unposted(services: Services, conversation_id: int, why: str) -> dict:
     with services.session() as session:
         conversation = get_conversation(session, conversation_id)
         authors = sorted({entry.author_user_id for entry in unposted_entries(session, conversation_id)})
-    channel = conversation.channel_id or services.settings.sc_team_channel
+    channel = conversation.channel_id or region_channel(services, conversation.region)
     said = (f":warning: Your change to *{escape(conversation.title)}* is saved, but I couldn't "
             f"post it in its thread in <#{channel}>: {why}. The next change once I can brings the thread up to date.")
     for author in authors:
@@ -101,14 +109,15 @@ def _tell_unposted(services: Services, conversation_id: int, why: str) -> dict:
 
 
 def _sync(services: Services, conversation_id: int) -> dict:
-    channel = services.settings.sc_team_channel
-    if not channel:
-        return {"skipped": "SC_TEAM_CHANNEL is not set"}
     client = services.client
     with services.session() as session:
         conversation = get_conversation(session, conversation_id)
         card = conversation_views.card_message(view_conversation(session, services.directory(), conversation))
         card_missing = not conversation.card_ts
+    # Once posted, the card stays where it is; a new one goes to its region's team channel.
+    channel = conversation.channel_id or region_channel(services, conversation.region)
+    if not channel:
+        return {"skipped": f"the team of {conversation.region or 'its region'} has no team channel"}
     posted = 0
     began = time.monotonic()
     if card_missing:

@@ -1,4 +1,5 @@
 """Finding areas by what people type, and loading them from CSV."""
+import copy
 import csv
 import functools
 import re
@@ -64,12 +65,25 @@ def _hma_short_names(hma: str) -> list[str]:
     return [hma, without_note, without_suffix]
 
 
+def region_in_words(region: str) -> str:
+    """A region as a sentence names it: "the West Midlands", but "London"."""
+    return region if region in ("London", "Yorkshire and The Humber") else f"the {region}"
+
+
+def _plural(kind: str) -> str:
+    return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+
+
 class AreaDirectory:
     """Every known area and HMA, indexed by the names people use for them."""
 
     def __init__(self, areas: list[Area]):
         self._lock = threading.Lock()
         self._within: dict[str, AreaDirectory] = {}
+        self._region_first: dict[str, AreaDirectory] = {}
+        # The directory whose names are read before this one's, and whose near misses alone are suggested
+        # (a region's: see region_first).
+        self._first: AreaDirectory | None = None
         self.areas = sorted(areas, key=lambda a: a.name)
         self.by_code = {a.code: a for a in self.areas}
         members: dict[str, list[Area]] = defaultdict(list)
@@ -101,6 +115,10 @@ class AreaDirectory:
         return AreaGroup(self.by_code[code].name, "area", (code,))
 
     def _exact(self, text: str) -> AreaGroup | None:
+        if self._first is not None:
+            found = self._first._exact(text)
+            if found is not None:
+                return found
         ranked = self._index.get(normalise(text))
         if not ranked:
             return None
@@ -111,13 +129,14 @@ class AreaDirectory:
         return found[0]
 
     def suggestions(self, text: str) -> list[str]:
+        index = (self._first or self)._index
         names: list[str] = []
         matches = process.extract(
-            normalise(text), list(self._index), scorer=fuzz.WRatio, limit=12,
+            normalise(text), list(index), scorer=fuzz.WRatio, limit=12,
             score_cutoff=SUGGESTION_CUTOFF,
         )
         for key, _score, _ in matches:
-            for group in sorted(self._index[key], key=lambda g: g.name):
+            for group in sorted(index[key], key=lambda g: g.name):
                 if group.name not in names:
                     names.append(group.name)
         return names[:MAX_SUGGESTIONS]
@@ -154,7 +173,7 @@ class AreaDirectory:
         best_query, best_score = words[0].group(), -1.0
         for count in range(1, min(len(words), 4) + 1):
             query = text[: words[count - 1].end()]
-            match = process.extractOne(normalise(query), list(self._index), scorer=fuzz.ratio)
+            match = process.extractOne(normalise(query), list((self._first or self)._index), scorer=fuzz.ratio)
             if match and match[1] > best_score:
                 best_query, best_score = query, match[1]
         raise UnknownArea(best_query, self.suggestions(best_query))
@@ -173,7 +192,9 @@ class AreaDirectory:
             raise InputError("Choose at least one area or an HMA.", field="areas")
         if len(codes) == 1:
             return self.area_group(codes[0])
-        return AreaGroup(", ".join(sorted(self.by_code[code].name for code in codes)), "areas", tuple(codes))
+        group = AreaGroup(", ".join(sorted(self.by_code[code].name for code in codes)), "areas", tuple(codes))
+        self.region_of(group)  # refused unless they lie in one region
+        return group
 
     @functools.cached_property
     def regions(self) -> list[str]:
@@ -188,9 +209,47 @@ class AreaDirectory:
                 self._within[region] = AreaDirectory([area for area in self.areas if area.region == region])
             return self._within[region]
 
+    def region_first(self, region: str) -> "AreaDirectory":
+        """This directory reading names as the region's team would: the region's own areas and HMAs first, then
+        any other area of England by its exact name; near misses are suggested from the region's alone."""
+        own = self.within(region)
+        if own is self or not own.areas:
+            return self
+        with self._lock:
+            if region not in self._region_first:
+                reader = copy.copy(self)  # the same areas and caches, read region first
+                reader._first = own
+                self._region_first[region] = reader
+            return self._region_first[region]
+
     def region_of(self, group: AreaGroup) -> str:
-        """The region of a group's areas (an HMA, or areas chosen together, lie within one)."""
-        return self.by_code[group.codes[0]].region
+        """The region of a group's areas; refused when they lie in more than one (a region's team holds a
+        conversation, so its areas are one region's)."""
+        named: dict[str, str] = {}  # each region, and the first of its areas
+        for code in sorted(group.codes, key=lambda code: self.by_code[code].name):
+            named.setdefault(self.by_code[code].region, self.by_code[code].name)
+        if len(named) > 1:
+            (first, region), *others = sorted((name, region) for region, name in named.items())
+            said = f"{first} is in {region_in_words(region)}" + "".join(
+                f", {name} in {region_in_words(region)}" for name, region in others)
+            raise InputError(f"{said}: a conversation's areas lie in one region, held by its team. Choose the "
+                             "areas of one region.", field="areas")
+        return next(iter(named))
+
+    def groups(self) -> list[tuple[str, list[Area]]]:
+        """The areas as lists show them: by HMA where they have one, else by county, else by kind of authority
+        (a region without HMAs groups by county)."""
+        by_county: dict[str, list[Area]] = defaultdict(list)
+        by_kind: dict[str, list[Area]] = defaultdict(list)
+        for area in self.areas:
+            if area.hma:
+                continue
+            if area.county:
+                by_county[area.county].append(area)
+            else:
+                by_kind[area.kind or "Other area"].append(area)
+        kinds = {(_plural(kind) if len(areas) > 1 else kind): areas for kind, areas in by_kind.items()}
+        return [*self.hmas.items(), *sorted(by_county.items()), *sorted(kinds.items())]
 
     def names(self, group: AreaGroup) -> list[str]:
         return [self.by_code[code].name for code in group.codes]

@@ -324,6 +324,13 @@ def add_action(
     return action
 
 
+def conversation_of_action(session: Session, action_id: int) -> Conversation:
+    action = session.get(ActionItem, action_id)
+    if action is None:
+        raise NotFound("That action no longer exists.")
+    return get_conversation(session, action.conversation_id)
+
+
 def complete_action(session: Session, action_id: int, user: str) -> tuple[ActionItem, bool]:
     """Mark an action done, once: of Done pressed twice, or by two people at once, only the first changes it
     (a conditional update, decided by the row lock); the others find it done, and by whom."""

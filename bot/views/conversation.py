@@ -192,11 +192,12 @@ def action_blocks(actions: list[ActionItem], titles: dict[int, str], redraw: str
 
 
 def areas_message(directory: AreaDirectory, begun: dict[str, Conversation], filter_text: str) -> dict:
-    """`/sc areas [filter]`: areas grouped by HMA, each with its stage; a filter as models.areas reads it."""
+    """`/sc areas [filter]`: a region's areas grouped by HMA (by county where it has none), each with its stage;
+    a filter as models.areas reads it."""
     described, wanted = directory.matching(filter_text) if filter_text.strip() else ("", directory.areas)
     codes = {a.code for a in wanted}
     sections = []
-    for hma, areas in directory.hmas.items():
+    for name, areas in directory.groups():
         areas = [a for a in areas if a.code in codes]
         if not areas:
             continue
@@ -206,7 +207,7 @@ def areas_message(directory: AreaDirectory, begun: dict[str, Conversation], filt
             status = (f"{STAGES[conversation.stage]}, led by <@{conversation.lead_user_id}>"
                       if conversation else "_not begun_")
             lines.append(f"• {escape(area.name)}: {status}")
-        sections.append(section(f"*{escape(hma)}*\n" + "\n".join(lines)))
+        sections.append(section(f"*{escape(name)}*\n" + "\n".join(lines)))
     if not sections:
         return message(f"No area, HMA or county matches “{escape(filter_text)}”. Try `/sc areas` for all of them.")
     total = len(directory.areas)

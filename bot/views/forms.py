@@ -4,6 +4,7 @@ from datetime import date, datetime
 from bot.views.blocks import MAX_OPTIONS, day, escape, plain, section, when
 from bot.views.conversation import skip_warning
 from bot.views.ids import FormId
+from bot.views.reminders import settings_metadata
 from models.areas import AreaDirectory
 from models.conversations import SourceMessage
 from models.stages import STAGES
@@ -46,7 +47,8 @@ def _details_blocks(lead: str, contacts: str, first_meeting: date | None, notes:
 
 
 def area_options(directory: AreaDirectory) -> list[dict] | None:
-    """Option groups for choosing areas: the HMAs first, then each HMA's areas.
+    """Option groups for choosing a region's areas: its HMAs first, then the areas of each HMA (of each county,
+    in a region without HMAs).
 
     None when there are more than a select menu holds (a national list); the
     modal then asks for a name, read by the same lookup as the commands.
@@ -54,10 +56,10 @@ def area_options(directory: AreaDirectory) -> list[dict] | None:
     def option(text: str, value: str) -> dict:
         return {"text": plain(text), "value": value}
 
-    groups = [{"label": plain("Housing Market Areas (all their areas)"),
-               "options": [option(h, f"hma:{h}") for h in directory.hmas]}]
-    groups += [{"label": plain(h[:75]), "options": [option(a.name, f"area:{a.code}") for a in areas]}
-               for h, areas in directory.hmas.items()]
+    groups = ([{"label": plain("Housing Market Areas (all their areas)"),
+                "options": [option(h, f"hma:{h}") for h in directory.hmas]}] if directory.hmas else [])
+    groups += [{"label": plain(name[:75]), "options": [option(a.name, f"area:{a.code}") for a in areas]}
+               for name, areas in directory.groups()]
     if sum(len(g["options"]) for g in groups) > MAX_OPTIONS or len(groups) > MAX_OPTIONS:
         return None
     return groups
@@ -140,7 +142,7 @@ def settings_saved_modal(saved) -> dict:
     """What the settings form turns into once saved: the settings as they now stand."""
     weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")[min(saved.digest_weekday, 4)]
     return {"type": "modal", "title": plain("Reminder settings"), "close": plain("Done"), "blocks": [section(
-        ":white_check_mark: *Saved.* From now on:\n"
+        f":white_check_mark: *Saved* for {escape(saved.region)}. From now on:\n"
         f"• The weekly digest goes to <#{saved.digest_channel}> on {weekday}s at {saved.digest_time:%H:%M}.\n"
         f"• A lead is nudged when their conversation has been quiet for {saved.stale_days} "
         f"day{'s' if saved.stale_days != 1 else ''}.\n"
@@ -150,13 +152,14 @@ def settings_saved_modal(saved) -> dict:
 
 
 def settings_modal(current) -> dict:
-    """The managers' form for the reminder settings (a models.reminders.ReminderSettings)."""
+    """The managers' form for a region's reminder settings (a models.reminders.ReminderSettings)."""
     days = [{"text": plain(d.capitalize()), "value": d}
             for d in ("monday", "tuesday", "wednesday", "thursday", "friday")]
     channel = {"type": "channels_select"}
     if current.digest_channel:
         channel["initial_channel"] = current.digest_channel
     return _modal(FormId.SETTINGS, "Reminder settings", [
+        section(f"The {escape(current.region)} team's digest, nudges and target."),
         _input("digest_day", "Weekly digest: day", {"type": "static_select", "options": days,
                                                     "initial_option": days[min(current.digest_weekday, 4)]}),
         _input("digest_time", "Weekly digest: time", {"type": "timepicker",
@@ -168,4 +171,4 @@ def settings_modal(current) -> dict:
                _text_input(False, str(current.confidence_days), 3)),
         _input("target_date", "Target date: every area begun by", {
             "type": "datepicker", "initial_date": current.target_date.isoformat()}),
-    ], metadata=current.version)
+    ], metadata=settings_metadata(current))
