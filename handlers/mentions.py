@@ -11,6 +11,7 @@ from bot.views.mentions import (
     short_progress,
 )
 from models import clock
+from models.areas import region_in_words
 from models.conversations import conversation_of
 from models.progress import measure, not_begun, overdue_actions, scope_of
 from models.questions import (
@@ -20,6 +21,7 @@ from models.questions import (
     PROGRESS,
     read_question,
 )
+from models.regions import REGIONS
 from models.slack_text import read_sent_text
 
 
@@ -46,7 +48,8 @@ def answer(services: Services, text: str, user: str = "", channel: str = "") -> 
         if question.kind in (PROGRESS, NOT_BEGUN):
             scope = scope_of(directory, question.place, region=team.region)
             if question.kind == NOT_BEGUN:
-                return not_begun_answer(scope.name, not_begun(session, directory, scope))
+                where = region_in_words(scope.name) if scope.name in REGIONS else scope.name
+                return not_begun_answer(where, not_begun(session, directory, scope))
             return short_progress(measure(session, directory, scope, clock.today(),
                                           services.reminder_settings(session, team).target_date))
     return MENTION_HELP

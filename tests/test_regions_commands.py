@@ -237,3 +237,35 @@ def test_joining_a_regions_channel_lets_a_person_write_there(regions):
     # The clock's read takes in every region's channel.
     assert refresh_members() == len(regions.slack.members) + len(regions.slack.channel_members[WM_CHANNEL])
     regions.slack.channel_members[WM_CHANNEL].discard(newcomer)
+
+
+def test_a_message_is_logged_only_to_an_area_of_the_persons_own_region(regions):
+    from tests.test_message_shortcut import (
+        chosen,
+        opened_form,
+        slack_message,
+        use_shortcut,
+    )
+
+    regions.said_in(WM_CHANNEL, "start Wolverhampton", WM_MEMBER)
+    message = slack_message("The council agreed to share its SHMA", ts="1294056000.000200")
+    use_shortcut(regions, message, channel=WM_CHANNEL, user=WM_MEMBER)
+    view = opened_form(regions)
+    offered = [o["value"] for g in view["blocks"][1]["element"]["option_groups"] for o in g["options"]]
+    assert len(offered) == 30  # the West Midlands' areas, where the message is
+    wolverhampton = next(v for v in offered if v.startswith("area:") and "E08000031" in v)
+    refused = regions.submit(view, chosen(wolverhampton, "The council agreed"), user=MEMBER).json
+    assert refused["errors"]["areas"].startswith("Wolverhampton is in the West Midlands: its team holds")
+    assert regions.submit(view, chosen(wolverhampton, "The council agreed"), user=WM_MEMBER).text == ""
+    assert [e.kind for e in regions.rows(LogEntry)] == ["start", "note"]
+
+
+def test_a_mention_in_a_regions_channel_reads_that_region(regions):
+    regions.said_in(WM_CHANNEL, "start Sandwell", WM_MEMBER)
+    event = {"type": "app_mention", "user": WM_MEMBER, "channel": WM_CHANNEL, "ts": "1294056000.000300",
+             "event_ts": "1294056000.000300", "text": "<@U0SCBOT> which areas have not started?"}
+    assert regions.event(event, f"Ev{uuid.uuid4().hex[:12].upper()}").status == 200
+    [answer] = regions.slack.wait_for("chat.postMessage", where=lambda args: args.get("channel") == WM_CHANNEL)
+    said = answer.args["text"]
+    assert "29 areas in the West Midlands have not begun" in said
+    assert "Walsall" in said and "Sandwell" not in said and "Leicester" not in said
