@@ -156,6 +156,10 @@ def test_an_east_midlands_member_is_refused_birmingham_and_told_where_to_ask(reg
                   'confidence Birmingham amber "no word yet"'):
         assert f"<#{WM_CHANNEL}>. Ask there." in regions.said_in(DM, typed, MEMBER)
     assert [e.kind for e in regions.rows(LogEntry)] == ["start"]
+    # A region whose team is not set up: said so, and who can set it up.
+    assert regions.said_in(DM, "start Newcastle upon Tyne", MEMBER) == (
+        "Newcastle upon Tyne is in the North East, whose team is not set up in this bot yet: an administrator "
+        "sets it with `scbot region set`.")
     # Someone in no team at all is refused at once, as before.
     assert NOT_TEAM in regions.said_in(WM_CHANNEL, "start Coventry", OUTSIDER)
 
