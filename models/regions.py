@@ -110,7 +110,7 @@ def set_team(session: Session, region: str, channel: str, staff: set[str], manag
     taken = session.exec(select(RegionTeam.region).where(RegionTeam.channel_id == channel,
                                                          RegionTeam.region != name)).first()
     if channel and taken:
-        raise InputError(f"<#{channel}> is already {taken}'s team channel: each region has its own.")
+        raise InputError(f"<#{channel}> is already the team channel of {taken}: each region has its own.")
     session.merge(RegionTeam(region=name, channel_id=channel, target_date=target_date, changed_by=by,
                              changed_at=at))
     session.exec(delete(RegionPerson).where(col(RegionPerson.region) == name))
