@@ -1,12 +1,12 @@
 """The clock: one APScheduler process that decides what is due and queues it for the workers.
 
-Every minute it asks the rules what is due at that instant (digest, countdown,
-nudges, personal reminders) and queues each under a job id made from its
-delivery key. Settings are read afresh each minute, so a manager's change
+Every minute it asks the rules what is due at that instant (each region's
+digest, countdown and nudges, each person's reminders) and queues each under a
+job id made from its delivery key. Settings are read afresh each minute, so a manager's change
 takes effect without a restart. A run missed while the clock was down is
 caught by the next one, once (see models.reminders.GRACE). Every few minutes it
-also has the team channel's members read again (jobs.membership). Every few seconds
-it asks whether the coverage canvas is behind, and queues its refresh (jobs.canvas).
+also has the team channels' members read again (jobs.membership). Every few seconds
+it asks whether a region's coverage canvas is behind, and queues its refresh (jobs.canvas).
 """
 import logging
 from datetime import datetime, timedelta
@@ -32,9 +32,10 @@ CANVAS_EVERY = timedelta(seconds=5)
 
 def tick(services: Services, instant: datetime) -> list[str]:
     """Queue everything due at `instant` that is neither sent nor already waiting; returns the keys."""
+    teams = services.teams()
     with services.session() as session:
-        settings = services.reminder_settings(session)
-        due = due_at(session, settings, instant)
+        regions = [services.reminder_settings(session, team) for team in teams.teams]
+        due = due_at(session, regions, teams.default_region, instant)
     return [item.key for item in due if queue_unless_waiting(services, SENDERS[item.kind], *item.args,
                                                              job_id=job_id(item.key))]
 
@@ -49,11 +50,11 @@ def queue_unless_waiting(services: Services, func, *args, job_id: str, **options
     return True
 
 
-def queue_canvas(services: Services) -> bool:
-    """Queue the coverage canvas's refresh when it is behind the database and may be edited, unless one is
-    waiting: however many changes come meanwhile, they make one edit."""
-    channel = behind(services)
-    return bool(channel) and queue_unless_waiting(services, refresh_canvas, channel, job_id=canvas_job_id(channel))
+def queue_canvas(services: Services) -> int:
+    """Queue the refresh of each region's coverage canvas that is behind the database and may be edited,
+    unless one is waiting: however many changes come meanwhile, they make one edit. Returns how many."""
+    return sum(queue_unless_waiting(services, refresh_canvas, channel, job_id=canvas_job_id(channel))
+               for channel in behind(services))
 
 
 def run_clock(services: Services) -> None:
@@ -74,8 +75,8 @@ def run_clock(services: Services) -> None:
 
     def refresh_canvas_when_behind() -> None:
         try:
-            if queue_canvas(services):
-                log.info("queued the coverage canvas's refresh")
+            if queued := queue_canvas(services):
+                log.info("queued %d coverage canvas refresh(es)", queued)
         except ServiceDown as error:
             log.warning("%s; the coverage canvas is brought up to date later", error)
 

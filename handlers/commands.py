@@ -82,7 +82,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "extract": Subcommand(Who.TEAM, extracts.parse, after=extracts.request_extract, form=extracts.extract_form),
     "extracts": Subcommand(Who.ANYONE, answer=extracts.list_extracts),
     "progress": Subcommand(Who.ANYONE, progress.parse, answer=progress.answer),
-    "report": Subcommand(Who.MANAGERS, progress.parse, answer=progress.report_coming, after=progress.post_report),
+    "report": Subcommand(Who.MANAGERS, progress.parse_report, answer=progress.report_coming,
+                         after=progress.post_report),
     "canvas": Subcommand(Who.MANAGERS, answer=canvas.rebuild),
 }
 

@@ -1,4 +1,4 @@
-"""The App Home tab: the caller's conversations and actions, the region's coverage, and buttons to act."""
+"""The App Home tab: the caller's conversations and actions, their region's coverage, and buttons to act."""
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
@@ -8,10 +8,11 @@ from bot.views.home import home_view
 from bot.views.ids import ActionId
 from handlers.extracts import extract_form
 from handlers.permissions import Who, only
+from jobs.progress import measure_scope
 from models import clock
 from models.confidence import latest_assessments
 from models.conversations import conversation_titles, led_by, open_actions
-from models.progress import measure, scope_of
+from models.progress import region_scope
 
 
 def register(app: App, services: Services) -> None:
@@ -36,10 +37,10 @@ def register(app: App, services: Services) -> None:
 
 
 def home(services: Services, user: str) -> dict:
-    directory = services.directory()
+    """The figures are those of the person's region: of the first team they are in, else the environment's."""
+    region = services.team_of(user).region
     with services.session() as session:
-        progress = measure(session, directory, scope_of(directory, ""), clock.today(),
-                           services.reminder_settings(session).target_date)
+        progress = measure_scope(services, session, region_scope(services.directory(), region), clock.today())
         mine = led_by(session, user)
         actions = open_actions(session, owner=user)
         titles = conversation_titles(session, {a.conversation_id for a in actions})

@@ -7,30 +7,55 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.views import blocks
-from bot.views.progress import progress_message
+from bot.views.progress import england_message, progress_message
 from jobs import refused_there
-from jobs.progress import enqueue_chart, enqueue_report
+from jobs.progress import (
+    enqueue_chart,
+    enqueue_report,
+    measure_england_of,
+    measure_scope,
+    settings_of,
+)
 from models import clock
 from models.commands import Command
 from models.confidence import disagreements
-from models.errors import InputError, ServiceDown
-from models.progress import ProgressRequest, measure, parse_progress
+from models.errors import InputError, Refused, ServiceDown
+from models.progress import ProgressRequest, parse_progress
 
 REPORT_COMING = "Building the progress report (PDF and spreadsheet); it will be posted in a thread here."
+NOT_ITS_MANAGER = "The report for {name} is for {whose}. `/sc progress {typed}` shows its figures to anyone."
 
 
 def parse(services: Services, command: Command) -> ProgressRequest:
-    return parse_progress(services.directory(), command.args, clock.now())
+    """Read from the region of the team asking: the channel's, or the person's own."""
+    team = services.team_of(command.user, command.channel)
+    return parse_progress(services.directory(), command.args, clock.now(), team.region)
+
+
+def parse_report(services: Services, command: Command) -> ProgressRequest:
+    """A region's report is for its managers, England's (and that of areas of several regions) for the national
+    managers (SC_MANAGERS); the national managers may have any."""
+    request = parse(services, command)
+    teams = services.teams()
+    team = teams.named(request.scope.region)
+    if command.user not in teams.national_managers | (team.managers if team else frozenset()):
+        whose = f"the managers of {team.region}" if team else "the national managers"
+        raise Refused(NOT_ITS_MANAGER.format(name=request.scope.name, whose=whose,
+                                             typed=request.group_text or request.scope.name))
+    return request
 
 
 def answer(services: Services, request: ProgressRequest, command: Command) -> dict:
+    note = chart_note(services, request, command) if request.chart else ""
     with services.session() as session:
-        settings = services.reminder_settings(session)
-        progress = measure(session, services.directory(), request.scope, request.as_of, settings.target_date)
-        # Confidence is judged as it stands: a past day's answer leaves it out.
-        found = (disagreements(session, clock.now(), settings.stale_days, request.scope.codes) if request.today
-                 else None)
-    reply = progress_message(progress, chart_note(services, request, command) if request.chart else "", found)
+        if request.scope.is_england:
+            reply = england_message(measure_england_of(services, session, request.as_of), note)
+        else:
+            progress = measure_scope(services, session, request.scope, request.as_of)
+            # Confidence is judged as it stands: a past day's answer leaves it out.
+            found = (disagreements(session, clock.now(), settings_of(services, session, request.scope).stale_days,
+                                   request.scope.codes) if request.today else None)
+            reply = progress_message(progress, note, found)
     return {**reply, "response_type": "in_channel" if request.share else "ephemeral"}
 
 

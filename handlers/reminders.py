@@ -20,7 +20,8 @@ from models.areas import AreaGroup
 from models.commands import Command
 from models.confidence import DEFAULT_DAYS
 from models.conversations import conversation_of, conversation_titles
-from models.errors import InputError, ServiceDown
+from models.errors import InputError, Refused, ServiceDown
+from models.regions import Team
 from models.reminders import (
     WEEKDAYS,
     WHEN_EXAMPLES,
@@ -35,6 +36,7 @@ from models.reminders import (
 from models.values import one_of, whole_number
 
 SNOOZE = timedelta(hours=1)
+FORM_OUT_OF_DATE = "This settings form is not one I recognise. Open `/sc settings` again in the team's channel."
 USAGE = ("Which area, when, and what? For example `/sc remind Leicester tomorrow 9am Call the housing officer`. "
          f"Times that work: {WHEN_EXAMPLES}.")
 
@@ -80,7 +82,8 @@ def reminders_of(services: Services, user: str) -> dict:
 
 def parse_away(services: Services, command: Command) -> AwayRequest:
     request = parse_away_words(command.args, command.user, clock.now())
-    check_deputy(request, services.is_team_member(request.deputy) if request.deputy else None)
+    team = services.team_of(command.user, command.channel)
+    check_deputy(request, services.is_team_member(request.deputy, team) if request.deputy else None)
     return request
 
 
@@ -89,7 +92,7 @@ def away(services: Services, request: AwayRequest, command: Command) -> str:
     with services.session() as session:
         replaced = set_away(session, command.user, request, clock.now())
         led = led_by(session, command.user)
-        channel = services.reminder_settings(session).digest_channel
+        channel = services.reminder_settings(session, services.team_of(command.user, command.channel)).digest_channel
     covers = (f"<@{request.deputy}> gets your nudges" if request.deputy
               else f"your nudges go to <#{channel}>, as you named nobody to cover")
     said = (f":palm_tree: You're away until {blocks.day(request.back_on)} (back that morning): {covers}, "
@@ -131,9 +134,23 @@ def _days(values: dict, field: str, example: str) -> int:
 
 
 def settings_form(services: Services, command: Command) -> dict:
+    """The settings of the region whose channel it is asked in, or of the manager's own team."""
     with services.session() as session:
-        current = services.reminder_settings(session)
+        current = services.reminder_settings(session, services.team_of(command.user, command.channel))
     return forms.settings_modal(current)
+
+
+def settings_team(services: Services, user: str, metadata: str) -> Team:
+    """The team whose settings a form was opened for, if `user` may change them: that team's managers and the
+    national managers may; a region no team has (a forged form) is refused."""
+    teams = services.teams()
+    region, _ = reminder_views.read_settings_metadata(metadata, teams.default_region)
+    team = teams.named(region)
+    if team is None:
+        raise Refused(FORM_OUT_OF_DATE)
+    if user not in team.managers | teams.national_managers:
+        raise Refused(f"Only the managers of {team.region} (and the national managers) can change its settings.")
+    return team
 
 
 def register(app: App, services: Services) -> None:
@@ -170,8 +187,11 @@ def register(app: App, services: Services) -> None:
 
     app.action(ActionId.START_OFFERED, middleware=[only(services, Who.TEAM)])(start_offered)
 
-    @app.view(FormId.SETTINGS, middleware=[only(services, Who.MANAGERS)])
+    @app.view(FormId.SETTINGS)
     def save_settings(ack: Ack, body: dict, view: dict) -> None:
+        """Who may save is decided by the region the form is for (its private_metadata), not by who they are."""
+        metadata = view.get("private_metadata") or ""
+        team = settings_team(services, body["user"]["id"], metadata)
         values = form_values(view)
         # Every value is read as it may come, forged: a wrong shape is a polite refusal, not a fault.
         try:
@@ -185,10 +205,11 @@ def register(app: App, services: Services) -> None:
                 stale_days=stale,
                 confidence_days=assess_days,
                 target_date=clock.parse_instant(values["target_date"]["selected_date"]).date(),
-                region=services.teams().default.region,
+                region=team.region,
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             raise InputError("Fill in every field from its menu or calendar.", field="digest_day") from None
+        _, seen = reminder_views.read_settings_metadata(metadata, team.region)
         with services.session() as session:
-            changed.save(session, body["user"]["id"], view.get("private_metadata") or "")
+            changed.save(session, body["user"]["id"], seen)
         ack(response_action="update", view=forms.settings_saved_modal(changed))

@@ -1,4 +1,4 @@
-"""Keeping the coverage canvas in the team channel current (models.canvas says what it shows).
+"""Keeping each region's coverage canvas in its team channel current (models.canvas says what it shows).
 
 Every few seconds the clock asks whether the canvas is behind the database and was last edited a minute
 ago or more (`behind`) and, if so, queues `refresh_canvas` under the channel's one job id, unless it is
@@ -38,6 +38,7 @@ from models.canvas import (
     record_shared,
     record_shown,
 )
+from models.regions import Team
 
 # The plan or the channel refuses the channel's own canvas: a standalone one, shared in the channel, instead.
 CHANNEL_CANVAS_REFUSED = {"team_tier_cannot_create_channel_canvases", "channel_canvas_already_exists",
@@ -57,23 +58,29 @@ def canvas_job_id(channel: str) -> str:
     return job_id(f"canvas-{channel}")
 
 
-def behind(services: Services) -> str | None:
-    """The team channel, when its canvas is behind the database and may be edited now (the clock's question)."""
-    channel = services.settings.sc_team_channel
-    if not channel:
-        return None
+def behind(services: Services) -> list[str]:
+    """The team channels whose canvas is behind the database and may be edited now (the clock's question)."""
+    now = datetime.now(timezone.utc)
     with services.session() as session:
-        return channel if is_behind(session, channel, _mark(services, session), datetime.now(timezone.utc)) else None
+        return [team.channel for team in services.teams().teams
+                if team.channel and is_behind(session, team.channel, _mark(services, session, team), now)]
 
 
-def enqueue_rebuild(services: Services, user: str, request_key: str) -> None:
-    """`/sc canvas`: the canvas made afresh now, whatever the record says; `user` hears if Slack refuses."""
-    channel = services.settings.sc_team_channel
+def enqueue_rebuild(services: Services, user: str, request_key: str, team: Team | None = None) -> None:
+    """`/sc canvas`: the canvas of `team` (else of the person's own) made afresh now, whatever the record says;
+    `user` hears if Slack refuses."""
+    channel = (team or services.team_of(user)).channel
     services.enqueue(refresh_canvas, channel, user, job_id=job_id(f"canvas-{channel}-{request_key}"))
 
 
-def _mark(services: Services, session) -> str:
-    return change_mark(session, clock.today(), services.reminder_settings(session).target_date)
+def _mark(services: Services, session, team: Team) -> str:
+    return change_mark(session, clock.today(), services.reminder_settings(session, team).target_date)
+
+
+def _team(services: Services, channel: str) -> Team:
+    """The team whose channel it is (the environment's, for a channel no longer any team's)."""
+    teams = services.teams()
+    return teams.of_channel(channel) or teams.default
 
 
 @slack_job
@@ -92,10 +99,11 @@ def refresh_canvas(channel: str, asked_by: str = "") -> dict:
 
 
 def _refresh(services: Services, channel: str, asked_by: str) -> dict:
+    team = _team(services, channel)
     with services.session() as session:
-        mark = _mark(services, session)  # read first: a change saved while this runs makes the next run
-        content = canvas_content(session, services.directory(), clock.today(),
-                                 services.reminder_settings(session).target_date)
+        mark = _mark(services, session, team)  # read first: a change saved while this runs makes the next run
+        content = canvas_content(session, services.directory(), team.region, clock.today(),
+                                 services.reminder_settings(session, team).target_date)
         canvas = canvas_of(session, channel)
     markdown = canvas_markdown(content)
     digest = hashlib.sha256(markdown.encode()).hexdigest()
@@ -166,9 +174,10 @@ def _share(services: Services, channel: str, canvas_id: str) -> bool:
 def _tell_refused(services: Services, channel: str, asked_by: str, why: str) -> dict:
     """Nothing is tried again until something changes; the managers hear of a new refusal, whoever asked
     hears of it whatever."""
+    team = _team(services, channel)
     with services.session() as session:
-        new = record_problem(session, channel, _mark(services, session), why)
-    told = set(services.settings.managers) if new else set()
+        new = record_problem(session, channel, _mark(services, session, team), why)
+    told = set(team.managers | services.teams().national_managers) if new else set()
     told |= {asked_by} if asked_by else set()
     said = f":warning: I couldn't keep the coverage canvas in <#{channel}>: {why}. `/sc canvas` tries again."
     for user in sorted(told):

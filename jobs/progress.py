@@ -17,32 +17,58 @@ from jobs.reminders import display_names
 from models import clock
 from models.confidence import ConfidenceSummary, disagreements, standing
 from models.progress import (
+    National,
+    Progress,
     ProgressRequest,
+    Scope,
     area_lines,
     end_of,
     measure,
+    measure_england,
     scope_of,
     stalled,
+    target_of,
 )
+from models.reminders import ReminderSettings, region_targets
 from models.uploads import record_upload, was_uploaded
+
+
+def measure_scope(services: Services, session, scope: Scope, as_of: date) -> Progress:
+    """A scope's progress against its region's target date (England's, for England or areas of several)."""
+    target = target_of(scope, region_targets(session, services.teams()), services.environment_team().target_date)
+    return measure(session, services.directory(), scope, as_of, target)
+
+
+def measure_england_of(services: Services, session, as_of: date) -> National:
+    return measure_england(session, services.directory(), as_of, region_targets(session, services.teams()),
+                           services.environment_team().target_date)
+
+
+def settings_of(services: Services, session, scope: Scope) -> ReminderSettings:
+    """The settings of the scope's region's team (the environment's, for England or a region without a team)."""
+    teams = services.teams()
+    return services.reminder_settings(session, teams.named(scope.region) or teams.default)
 
 
 def enqueue_chart(services: Services, request: ProgressRequest, channel: str, user: str, trigger_id: str) -> None:
     """The chart for `channel`, or for `user` privately when `channel` is empty."""
     services.enqueue(post_chart, f"chart:{trigger_id}", channel, user, request.group_text,
-                     request.as_of.isoformat(), clock.now().isoformat(),
+                     request.as_of.isoformat(), request.region, clock.now().isoformat(),
                      job_id=job_id(f"progress-chart-{trigger_id}"), queue="documents")
 
 
 def enqueue_report(services: Services, request: ProgressRequest, channel: str, thread_ts: str, user: str) -> None:
     services.enqueue(post_report, f"report:{channel}:{thread_ts}", channel, thread_ts, request.group_text,
-                     request.as_of.isoformat(), user, clock.now().isoformat(),
+                     request.as_of.isoformat(), user, request.region, clock.now().isoformat(),
                      job_id=job_id(f"progress-report-{channel}-{thread_ts}"), queue="documents")
 
 
-def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str, asked_at: str) -> dict:
+def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str, region: str, asked_at: str) -> dict:
+    """`region`: whose team asked, where `group_text` is looked for first."""
     services = worker_services()
-    progress = _measure(services, group_text, as_of)
+    with services.session() as session:
+        progress = measure_scope(services, session, scope_of(services.directory(), group_text, region),
+                                 date.fromisoformat(as_of))
     if not channel:
         channel = services.client.conversations_open(users=user)["channel"]["id"]
     with lock(services, key):
@@ -52,39 +78,41 @@ def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str, a
     return {"uploaded": uploaded}
 
 
-def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: str, user: str,
+def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: str, user: str, region: str,
                 asked_at: str) -> dict:
+    """A scope's report; England's has a row per region (each against its own target) before the areas."""
     services = worker_services()
-    progress = _measure(services, group_text, as_of)
+    directory = services.directory()
+    scope = scope_of(directory, group_text, region)
+    day = date.fromisoformat(as_of)
     with services.session() as session:
-        lines = area_lines(session, services.directory(), progress.scope, progress.as_of)
-        quiet_days = services.reminder_settings(session).stale_days
+        if scope.is_england:
+            national = measure_england_of(services, session, day)
+            progress, regions = national.england, national.regions
+        else:
+            progress, regions = measure_scope(services, session, scope, day), ()
+        lines = area_lines(session, directory, scope, day)
+        quiet_days = settings_of(services, session, scope).stale_days
         confidence = ConfidenceSummary(
-            standing(session, progress.scope.codes, end_of(progress.as_of)),
+            standing(session, scope.codes, end_of(day)),
             # Judged as it stands: a past day's report leaves it out.
-            disagreements(session, clock.now(), quiet_days, progress.scope.codes)
-            if progress.as_of == clock.today() else None)
-    at_risk = stalled(lines, progress.as_of, quiet_days)
+            disagreements(session, clock.now(), quiet_days, scope.codes) if day == clock.today() else None)
+    at_risk = stalled(lines, day, quiet_days)
     names = display_names(services, {line.lead_user_id for line in lines if line.begun}
                           | {a.assessed_by for _, a in confidence.standing})
     asked = datetime.fromisoformat(asked_at)
-    title = f"Progress report: {progress.scope.name}, as of {progress.as_of:%-d %b %Y}"
+    title = f"Progress report: {scope.name}, as of {day:%-d %b %Y}"
     with lock(services, key):
         uploaded = _upload_all(services, key, channel, thread_ts, user, "progress report", [
             (file_name("progress", progress, asked, "pdf"),
-             lambda: report_pdf(progress, lines, at_risk, names, quiet_days, burn_up_png(progress), confidence),
+             lambda: report_pdf(progress, lines, at_risk, names, quiet_days, burn_up_png(progress), confidence,
+                                regions),
              title + " (PDF)"),
             (file_name("progress", progress, asked, "xlsx"),
-             lambda: report_xlsx(progress, lines, at_risk, names, quiet_days, confidence), title + " (spreadsheet)"),
+             lambda: report_xlsx(progress, lines, at_risk, names, quiet_days, confidence, regions),
+             title + " (spreadsheet)"),
         ])
     return {"uploaded": uploaded}
-
-
-def _measure(services: Services, group_text: str, as_of: str):
-    directory = services.directory()
-    with services.session() as session:
-        return measure(session, directory, scope_of(directory, group_text), date.fromisoformat(as_of),
-                       services.reminder_settings(session).target_date)
 
 
 def _upload_all(services: Services, key: str, channel: str, thread_ts: str, user: str, what: str,

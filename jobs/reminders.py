@@ -31,9 +31,12 @@ from jobs import (
 from jobs.threads import enqueue_redraws
 from models.absence import away_at, cover_of, led_by
 from models.conversations import get_conversation
+from models.regions import Team
 from models.reminders import (
     Kind,
+    ReminderSettings,
     after_sending,
+    delivery_key,
     digest,
     log_names,
     nudges,
@@ -90,9 +93,11 @@ def display_names(services: Services, users: set[str]) -> dict[str, str]:
     return names
 
 
-def _deliver(services: Services, key: str, channel: str, body: dict, fallback=None, on_sent=None) -> str:
+def _deliver(services: Services, key: str, channel: str, body: dict, fallback=None, on_sent=None,
+             team: Team | None = None) -> str:
     """Send `body` to `channel` once for `key`. With `fallback`, `channel` is a person: if they have left
-    the workspace, `fallback()` gives the (channel, body) to send instead."""
+    the workspace, `fallback()` gives the (channel, body) to send instead. `team`: whose managers chose the
+    channel (the environment's, unless given)."""
     with lock(services, f"delivery:{key}"):
         with services.session() as session:
             if was_sent(session, key):
@@ -114,7 +119,8 @@ def _deliver(services: Services, key: str, channel: str, body: dict, fallback=No
                 raise
             # No retry would deliver it: it is recorded as dealt with (no ts), and the managers, who choose
             # the channel, are told once.
-            for manager in sorted(services.settings.managers):
+            teams = services.teams()
+            for manager in sorted((team or teams.default).managers | teams.national_managers):
                 tell(services, manager, f":warning: The {key.split(':')[0]} due now couldn't go to <#{channel}>: "
                                         f"{why}. Choose another channel with `/sc settings`, or let me in there.")
             reply = {"channel": channel, "ts": ""}
@@ -125,34 +131,47 @@ def _deliver(services: Services, key: str, channel: str, body: dict, fallback=No
         return f"sent to {reply['channel']}" if reply["ts"] else f"refused by {channel}"
 
 
+def _region(services: Services, session, region: str) -> tuple[Team, ReminderSettings]:
+    """The team of `region` ("": the environment's) and its settings."""
+    teams = services.teams()
+    team = teams.named(region) or teams.default
+    return team, services.reminder_settings(session, team)
+
+
+def _key(services: Services, kind: Kind, team: Team, rest: str) -> str:
+    return delivery_key(kind, team.region, services.teams().default_region, rest)
+
+
 @slack_job
-def send_digest(slot: str) -> str:
+def send_digest(slot: str, region: str = "") -> str:
+    """`region`'s digest ("": the environment's region's) for the week up to `slot`."""
     services = worker_services()
     as_of = datetime.fromisoformat(slot)
     with services.session() as session:
-        settings = services.reminder_settings(session)
-        figures = digest(session, services.directory(), settings, as_of)
+        team, settings = _region(services, session, region)
+        figures = digest(session, services.directory(), settings, as_of, team)
     body = reminder_messages.digest_message(figures, display_names(services, figures.people))
-    return _deliver(services, f"digest:{slot}", settings.digest_channel, body)
+    return _deliver(services, _key(services, Kind.DIGEST, team, slot), settings.digest_channel, body, team=team)
 
 
 @slack_job
-def send_countdown(days: int, slot: str) -> str:
+def send_countdown(days: int, slot: str, region: str = "") -> str:
     services = worker_services()
     with services.session() as session:
-        settings = services.reminder_settings(session)
-        figures = digest(session, services.directory(), settings, datetime.fromisoformat(slot))
-    body = reminder_messages.countdown_message(days, f"{settings.target_date:%-d %B %Y}", figures.progress.begun,
-                                               figures.progress.total)
-    return _deliver(services, f"countdown:{settings.target_date}:{days}", settings.digest_channel, body)
+        team, settings = _region(services, session, region)
+        figures = digest(session, services.directory(), settings, datetime.fromisoformat(slot), team)
+    body = reminder_messages.countdown_message(days, f"{settings.target_date:%-d %B %Y}", figures.progress)
+    return _deliver(services, _key(services, Kind.COUNTDOWN, team, f"{settings.target_date}:{days}"),
+                    settings.digest_channel, body, team=team)
 
 
 @slack_job
-def send_nudge(user: str, slot: str) -> str:
+def send_nudge(user: str, slot: str, region: str = "") -> str:
+    """`user`'s morning nudge about the conversations of `region` ("": the environment's region)."""
     services = worker_services()
     instant = datetime.fromisoformat(slot)
     with services.session() as session:
-        settings = services.reminder_settings(session)
+        team, settings = _region(services, session, region)
         nudge = nudges(session, settings, instant).get(user)
         if nudge is None:
             return "nothing to nudge about any more"
@@ -161,16 +180,16 @@ def send_nudge(user: str, slot: str) -> str:
     # Someone away is covered by their deputy, else by the team channel (models.absence).
     absence = away.get(user)
     to = cover_of(away, user) if absence else user
-    key = f"nudge:{user}:{instant.date()}"
+    key = _key(services, Kind.NUDGE, team, f"{user}:{instant.date()}")
 
     def to_channel():
         return settings.digest_channel, reminder_messages.nudge_message(nudge, settings.stale_days, names,
                                                                         fallback_for=user, away=absence)
 
     if not to:
-        return _deliver(services, key, *to_channel())
+        return _deliver(services, key, *to_channel(), team=team)
     body = reminder_messages.nudge_message(nudge, settings.stale_days, names, away=absence)
-    return _deliver(services, key, to, body, fallback=to_channel)
+    return _deliver(services, key, to, body, fallback=to_channel, team=team)
 
 
 @slack_job
@@ -181,7 +200,7 @@ def send_reminder(reminder_id: int, due: str) -> str:
         if reminder is None or reminder.closed_at is not None or reminder.due_at.isoformat() != due:
             return "cancelled, done or moved since it was due"
         conversation = get_conversation(session, reminder.conversation_id)
-        settings = services.reminder_settings(session)
+        team, settings = _region(services, session, conversation.region)  # its region's channel, if need be
         key = reminder_key(reminder)
     body = reminder_messages.reminder_message(reminder, conversation.title, conversation.card_url)
 
@@ -193,7 +212,7 @@ def send_reminder(reminder_id: int, due: str) -> str:
         stored = session.get(Reminder, reminder_id)
         after_sending(session, stored)
 
-    return _deliver(services, key, reminder.user_id, body, fallback=to_channel, on_sent=move_on)
+    return _deliver(services, key, reminder.user_id, body, fallback=to_channel, on_sent=move_on, team=team)
 
 
 @slack_job

@@ -1,6 +1,6 @@
-"""The coverage canvas in the team channel: what it says, and the record of where it is.
+"""A region's coverage canvas in its team channel: what it says, and the record of where it is.
 
-It shows the region's coverage and forecast, then every area by HMA with its conversation's stage, lead,
+It shows the region's coverage and forecast, then every area by HMA (by county, in a region without HMAs) with its conversation's stage, lead,
 delivery confidence, days since its last log entry and next open action, as they stand today. Read here as plain data;
 bot/views/canvas.py writes it as markdown, and jobs/canvas.py puts it in Slack.
 
@@ -21,10 +21,9 @@ from models import clock
 from models.areas import AreaDirectory
 from models.confidence import latest_assessments
 from models.conversations import open_actions, stages_by_area
-from models.progress import Progress, measure, scope_of
+from models.progress import NOT_IN, Progress, group_of, groups_by, measure, region_scope
 from models.tables import ActionItem, ConfidenceAssessment, LogEntry, TeamCanvas
 
-NO_HMA = "Not in an HMA"
 # The canvas is edited no sooner than this after Slack last took its content.
 EDIT_SPACING = timedelta(minutes=1)
 
@@ -58,11 +57,14 @@ class HmaRows:
 @dataclass(frozen=True)
 class CanvasContent:
     progress: Progress  # the whole region's, as of today
-    hmas: tuple[HmaRows, ...]  # by name, areas in no HMA last
+    hmas: tuple[HmaRows, ...]  # by name (HMA, or county where the region has no HMAs), areas in none last
 
 
-def canvas_content(session: Session, directory: AreaDirectory, today: date, target: date) -> CanvasContent:
-    progress = measure(session, directory, scope_of(directory, ""), today, target)
+def canvas_content(session: Session, directory: AreaDirectory, region: str, today: date,
+                   target: date) -> CanvasContent:
+    """`region`'s canvas (every area's, when none of its areas is loaded)."""
+    scope = region_scope(directory, region)
+    progress = measure(session, directory, scope, today, target)
     conversations = stages_by_area(session)
     next_actions: dict[int, ActionItem] = {}
     for action in open_actions(session):  # soonest due first, then undated oldest first
@@ -77,10 +79,13 @@ def canvas_content(session: Session, directory: AreaDirectory, today: date, targ
                        (today - clock.local(conversation.last_activity_at).date()).days,
                        next_actions.get(conversation.id), confidence.get(conversation.id))
 
-    by_hma = sorted(directory.areas, key=lambda a: (not a.hma, a.hma, a.name))
+    areas = [directory.by_code[code] for code in scope.codes]
+    by = groups_by(areas)
+    # Areas in no group (no HMA, no county) last.
+    in_order = sorted(areas, key=lambda a: (group_of(a, by) == NOT_IN[by], group_of(a, by), a.name))
     return CanvasContent(progress, tuple(
-        HmaRows(hma or NO_HMA, tuple(row(area) for area in areas))
-        for hma, areas in itertools.groupby(by_hma, key=lambda a: a.hma)))
+        HmaRows(group, tuple(row(area) for area in members))
+        for group, members in itertools.groupby(in_order, key=lambda a: group_of(a, by))))
 
 
 def change_mark(session: Session, today: date, target: date) -> str:

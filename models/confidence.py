@@ -183,13 +183,15 @@ def disagreements(session: Session, now: datetime, quiet_days: int,
     return sorted(found, key=lambda d: (-d.quiet_days, d.conversation.title))
 
 
-def due_for_assessment(session: Session, now: datetime,
-                       days: int) -> list[tuple[Conversation, ConfidenceAssessment | None]]:
-    """Conversations begun over `days` ago whose last assessment is older than `days`, or that have none:
-    each with its last assessment, by title."""
+def due_for_assessment(session: Session, now: datetime, days: int,
+                       region: str = "") -> list[tuple[Conversation, ConfidenceAssessment | None]]:
+    """Conversations (of `region`, when given) begun over `days` ago whose last assessment is older than
+    `days`, or that have none: each with its last assessment, by title."""
     since = now - timedelta(days=days)
-    conversations = list(session.exec(select(Conversation).where(col(Conversation.started_at) < since)
-                                      .order_by(col(Conversation.title))))
+    query = select(Conversation).where(col(Conversation.started_at) < since)
+    if region:
+        query = query.where(Conversation.region == region)
+    conversations = list(session.exec(query.order_by(col(Conversation.title))))
     standing = latest_assessments(session, [c.id for c in conversations])
     return [(c, standing.get(c.id)) for c in conversations
             if c.id not in standing or standing[c.id].assessed_at < since]

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.areas import AreaDirectory, UnknownArea, normalise
 from models.errors import InputError
+from models.regions import ENGLAND, REGIONS, region_named
 from models.stages import STAGES
 from models.tables import ActionItem, Area, Conversation, ConversationArea, LogEntry
 from models.text import parse_date
@@ -59,35 +60,66 @@ STATUS_RULE = (
 
 @dataclass(frozen=True)
 class Scope:
-    """The areas a progress answer covers: the whole list, a region, a county, an HMA or one area."""
+    """The areas a progress answer covers: England, a region, a county, an HMA or one area."""
 
     name: str
-    kind: str  # "all", "region", "county", "hma" or "area"
+    kind: str  # "england", "region", "county", "hma" or "area" ("all": every area loaded)
     codes: tuple[str, ...]
+    region: str = ""  # the one region its areas lie in, whose target it is measured against ("": several)
+
+    @property
+    def is_england(self) -> bool:
+        return self.kind == "england"
 
 
-def scope_of(directory: AreaDirectory, text: str) -> Scope:
-    """What `/sc progress <text>` covers; an empty text means every area."""
+def region_scope(directory: AreaDirectory, region: str) -> Scope:
+    """Every area of `region`; every area loaded when none of `region`'s is."""
+    if region not in directory.regions:
+        regions = directory.regions
+        name = regions[0] if len(regions) == 1 else "all areas"
+        return Scope(name, "all", tuple(a.code for a in directory.areas), name if len(regions) == 1 else "")
+    return Scope(region, "region", tuple(a.code for a in directory.within(region).areas), region)
+
+
+def england_scope(directory: AreaDirectory) -> Scope:
+    return Scope(ENGLAND, "england", tuple(a.code for a in directory.areas))
+
+
+def scope_of(directory: AreaDirectory, text: str, region: str = "") -> Scope:
+    """What `/sc progress <text>` covers, asked from `region`'s team: an empty text means the region (every area
+    when none is given); a county, HMA or area is looked for in the region first, then anywhere."""
     text = text.strip()
     if not text:
-        regions = sorted({a.region for a in directory.areas if a.region})
-        name = regions[0] if len(regions) == 1 else "all areas"
-        return Scope(name, "all", tuple(a.code for a in directory.areas))
+        return region_scope(directory, region)
+    named = region_named(text)
+    if named == ENGLAND:
+        return england_scope(directory)
+    if named:
+        if named not in directory.regions:
+            raise InputError(f"No area of {named} is loaded yet, so there is no progress to show for it.")
+        return region_scope(directory, named)
     key = normalise(text)
-    for kind, attribute in (("county", "county"), ("region", "region")):
-        members = tuple(a.code for a in directory.areas if normalise(getattr(a, attribute)) == key)
+    own = directory.within(region)
+    for place in (own, directory):
+        members = tuple(a.code for a in place.areas if normalise(a.county) == key)
         if members:
-            return Scope(getattr(directory.by_code[members[0]], attribute), kind, members)
+            return _scope(directory, place.by_code[members[0]].county, "county", members)
     try:
-        group = directory.resolve(text)
+        group = directory.region_first(region).resolve(text)
     except UnknownArea as error:
-        counties = sorted({a.county for a in directory.areas if a.county})
+        counties = sorted({a.county for a in own.areas or directory.areas if a.county})
         raise InputError(
-            f"I don't know an area group called “{text}”. Name a county (such as {counties[0] if counties else 'Derbyshire'}),"
-            " an HMA or an area" + (f"; did you mean {' or '.join(error.suggestions)}?" if error.suggestions else ".")
+            f"I don't know an area group called “{text}”. Name a county (such as "
+            f"{counties[0] if counties else 'Derbyshire'}), an HMA or an area"
+            + (f"; did you mean {' or '.join(error.suggestions)}?" if error.suggestions else ".")
             + " `/sc areas` lists them."
         ) from None
-    return Scope(group.name, group.kind, group.codes)
+    return _scope(directory, group.name, group.kind, group.codes)
+
+
+def _scope(directory: AreaDirectory, name: str, kind: str, codes: tuple[str, ...]) -> Scope:
+    regions = {directory.by_code[code].region for code in codes}
+    return Scope(name, kind, codes, regions.pop() if len(regions) == 1 else "")
 
 
 @dataclass(frozen=True)
@@ -126,7 +158,7 @@ class Progress(Forecast):
     as_of: date
     target: date
     total: int
-    groups_by: str  # what `groups` is broken down by: "HMA" or "region"
+    groups_by: str  # what `groups` is broken down by: "region", "HMA" or "county" (groups_by)
     groups: tuple[Tally, ...]
     counties: tuple[Tally, ...]
     funnel: dict[str, int]  # stage -> conversations at it
@@ -155,20 +187,22 @@ class ProgressRequest:
     share: bool
     chart: bool
     group_text: str  # as typed, for a job to read again
+    region: str = ""  # whose team asked: where `group_text` is looked for first
 
     @property
     def today(self) -> bool:
         return self.as_of == clock.today()
 
 
-def parse_progress(directory: AreaDirectory, args: str, now: datetime) -> ProgressRequest:
+def parse_progress(directory: AreaDirectory, args: str, now: datetime, region: str = "") -> ProgressRequest:
+    """Asked from `region`'s team (its channel, or one of its members): a place is looked for there first."""
     words = args.split()
     flags = {w.lower() for w in words} & {"share", "chart"}
     text = " ".join(w for w in words if w.lower() not in ("share", "chart"))
     group_text, as_of_said, day_text = AS_OF.split(text, maxsplit=1) if AS_OF.search(text) else (text, "", "")
     as_of = parse_as_of(day_text, now) if as_of_said else now.date()
-    return ProgressRequest(scope_of(directory, group_text), as_of, "share" in flags, "chart" in flags,
-                           group_text.strip())
+    return ProgressRequest(scope_of(directory, group_text, region), as_of, "share" in flags, "chart" in flags,
+                           group_text.strip(), region)
 
 
 def parse_as_of(text: str, now: datetime) -> date:
@@ -210,24 +244,51 @@ def stages_as_of(session: Session, before: datetime) -> dict[int, str]:
     return dict(session.exec(select(latest.c.conversation_id, latest.c.stage_to).where(latest.c.newest == 1)).all())
 
 
+@dataclass(frozen=True)
+class History:
+    """What the figures of any scope are read from, up to an instant: each begun area's start, and each
+    conversation's stage by then. Read once, it serves every region of England's answer."""
+
+    starts: dict[str, tuple[int, datetime]]
+    stages: dict[int, str]
+
+
+def read_history(session: Session, before: datetime) -> History:
+    return History(starts_by_area(session, before), stages_as_of(session, before))
+
+
+# What a scope's areas are counted by: several regions by region; a region by HMA where it has them (the East
+# Midlands), else by county. Areas outside any are counted together, under a name saying so.
+NOT_IN = {"region": "No region", "HMA": "Not in an HMA", "county": "Not in a county"}
+
+
+def groups_by(areas: list[Area]) -> str:
+    if len({a.region for a in areas}) > 1:
+        return "region"
+    return "HMA" if any(a.hma for a in areas) else "county"
+
+
+def group_of(area: Area, by: str) -> str:
+    return {"region": area.region, "HMA": area.hma, "county": area.county}[by] or NOT_IN[by]
+
+
 def measure(session: Session, directory: AreaDirectory, scope: Scope, as_of: date, target: date,
-            before: datetime | None = None) -> Progress:
+            before: datetime | None = None, history: History | None = None) -> Progress:
     """Progress as it stood on `as_of`; history is read up to `before` (default: the end of that day),
-    so a digest due at 09:00 counts only what had happened by 09:00."""
-    before = before or end_of(as_of)
+    so a digest due at 09:00 counts only what had happened by 09:00, unless `history` is given, read so."""
+    history = history or read_history(session, before or end_of(as_of))
     wanted = set(scope.codes)
-    starts = {code: start for code, start in starts_by_area(session, before).items() if code in wanted}
+    starts = {code: start for code, start in history.starts.items() if code in wanted}
     start_day = {code: clock.local(started_at).date() for code, (_, started_at) in starts.items()}
-    stages = stages_as_of(session, before)
     funnel = dict.fromkeys(STAGES, 0)
     for conversation_id in {conversation_id for conversation_id, _ in starts.values()}:
-        funnel[stages.get(conversation_id, "engaged")] += 1
+        funnel[history.stages.get(conversation_id, "engaged")] += 1
 
     areas = [directory.by_code[code] for code in scope.codes]
-    several_regions = len({a.region for a in areas}) > 1
-    groups_by = "region" if several_regions else "HMA"
-    groups = _tallies(areas, start_day, lambda a: a.region if several_regions else a.hma)
-    counties = _tallies([a for a in areas if a.county], start_day, lambda a: a.county)
+    by = groups_by(areas)
+    groups = _tallies(areas, start_day, lambda a: group_of(a, by))
+    # Counted by county as well, unless that is what the groups are.
+    counties = () if by == "county" else _tallies([a for a in areas if a.county], start_day, lambda a: a.county)
 
     this_monday = as_of - timedelta(days=as_of.weekday())
     mondays = [this_monday - timedelta(weeks=n) for n in range(WEEKS_SHOWN - 1, -1, -1)]
@@ -238,16 +299,41 @@ def measure(session: Session, directory: AreaDirectory, scope: Scope, as_of: dat
 
     start_days = tuple(sorted(start_day.values()))
     return Progress(
-        scope=scope, as_of=as_of, target=target, total=len(areas), groups_by=groups_by, groups=groups,
+        scope=scope, as_of=as_of, target=target, total=len(areas), groups_by=by, groups=groups,
         counties=counties, funnel=funnel, weeks=tuple(weeks), start_days=start_days,
         **vars(forecast(start_days, len(areas), as_of, target)),
     )
 
 
+@dataclass(frozen=True)
+class National:
+    """England at a glance: the country's progress, and each region's against its own target."""
+
+    england: Progress
+    regions: tuple[Progress, ...]  # the regions with areas loaded, in ONS order
+
+
+def measure_england(session: Session, directory: AreaDirectory, as_of: date, targets: dict[str, date],
+                    national_target: date) -> National:
+    """Each region measured as `/sc progress <region> as of <as_of>` measures it (`targets`: each region's
+    target date, `national_target` for England's and any region without one), from one reading of the history."""
+    history = read_history(session, end_of(as_of))
+    regions = tuple(measure(session, directory, region_scope(directory, region), as_of,
+                            targets.get(region, national_target), history=history)
+                    for region in REGIONS if region in directory.regions)
+    return National(measure(session, directory, england_scope(directory), as_of, national_target, history=history),
+                    regions)
+
+
+def target_of(scope: Scope, targets: dict[str, date], national_target: date) -> date:
+    """The target date a scope is measured against: its region's, else (England, or areas of several) the national."""
+    return targets.get(scope.region, national_target)
+
+
 def _tallies(areas: list[Area], start_day: dict[str, date], key) -> tuple[Tally, ...]:
     totals: dict[str, list[int]] = {}
     for area in areas:
-        counts = totals.setdefault(key(area) or "(none)", [0, 0])
+        counts = totals.setdefault(key(area), [0, 0])
         counts[0] += area.code in start_day
         counts[1] += 1
     return tuple(Tally(name, begun, total) for name, (begun, total) in sorted(totals.items()))
@@ -437,7 +523,10 @@ def area_lines(session: Session, directory: AreaDirectory, scope: Scope, as_of: 
         lines.append(AreaLine(area, conversation.title, stages.get(conversation_id, "engaged"),
                               conversation.lead_user_id, clock.local(started_at).date(),
                               last.get(conversation_id)))
-    return sorted(lines, key=lambda line: (line.area.hma, line.area.name))
+    by = groups_by([line.area for line in lines])
+    order = {region: n for n, region in enumerate(REGIONS)}
+    return sorted(lines, key=lambda line: (order.get(line.area.region, len(order)), group_of(line.area, by),
+                                           line.area.name))
 
 
 def stalled(lines: list[AreaLine], as_of: date, quiet_days: int) -> list[AreaLine]:

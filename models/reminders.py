@@ -27,7 +27,15 @@ from models.confidence import (
 )
 from models.conversations import log_name
 from models.errors import InputError, NotFound, Refused
-from models.progress import Progress, measure, scope_of, starts_by_area
+from models.progress import (
+    Progress,
+    group_of,
+    groups_by,
+    measure,
+    region_scope,
+    starts_by_area,
+)
+from models.regions import Team, Teams
 from models.tables import (
     Absence,
     ActionItem,
@@ -39,6 +47,7 @@ from models.tables import (
     LogEntry,
     Reminder,
 )
+from models.team import roster
 from models.text import WEEKDAYS, check_text, weekday_date
 from models.values import OUT_OF_DATE
 
@@ -128,6 +137,14 @@ class ReminderSettings:
             raise Refused(SETTINGS_CHANGED) from None
 
 
+def region_targets(session: Session, teams: Teams) -> dict[str, date]:
+    """Each configured region's target date, as its managers set it, else as its team was configured."""
+    stored = dict(session.exec(select(BotSetting.region, BotSetting.value)
+                               .where(BotSetting.key == "target_date")).all())
+    return {team.region: date.fromisoformat(stored[team.region]) if team.region in stored else team.target_date
+            for team in teams.teams}
+
+
 # A target outside these is a slip or forged (the countdowns count back from it).
 TARGET_YEARS = (2000, 2100)
 SETTINGS_CHANGED = ("Someone saved the reminder settings after you opened this form, so yours were not saved. "
@@ -184,18 +201,38 @@ def countdown_slots(settings: ReminderSettings, instant: datetime) -> list[tuple
     return [(days, slot) for days, slot in slots if slot <= instant <= slot + GRACE]
 
 
-def due_at(session: Session, settings: ReminderSettings, instant: datetime) -> list[Due]:
-    """Everything due at `instant` that has not been sent."""
+def delivery_key(kind: Kind, region: str, home_region: str, rest: str) -> str:
+    """What a region's digest, countdown or nudge is sent under. The keys name the region, but the environment's
+    region (`home_region`) keeps the keys it had before there were several: a database upgraded mid-week must
+    not send its digest again."""
+    return f"{kind}:{rest}" if region == home_region else f"{kind}:{region}:{rest}"
+
+
+def region_due(session: Session, settings: ReminderSettings, home_region: str, instant: datetime) -> list[Due]:
+    """A region's digest and countdowns (to its channel, when it has one) and its nudges, due at `instant`."""
     due: list[Due] = []
+    region = settings.region
+
+    def key(kind: Kind, rest: str) -> str:
+        return delivery_key(kind, region, home_region, rest)
+
     slot = digest_slot(settings, instant)
-    if slot:
-        due.append(Due(f"digest:{slot.isoformat()}", Kind.DIGEST, (slot.isoformat(),)))
-    for days, slot in countdown_slots(settings, instant):
-        due.append(Due(f"countdown:{settings.target_date}:{days}", Kind.COUNTDOWN, (days, slot.isoformat())))
+    if slot and settings.digest_channel:
+        due.append(Due(key(Kind.DIGEST, slot.isoformat()), Kind.DIGEST, (slot.isoformat(), region)))
+    for days, slot in countdown_slots(settings, instant) if settings.digest_channel else ():
+        due.append(Due(key(Kind.COUNTDOWN, f"{settings.target_date}:{days}"), Kind.COUNTDOWN,
+                       (days, slot.isoformat(), region)))
     slot = nudge_slot(instant)
     if slot:
         for user in sorted(nudges(session, settings, slot)):
-            due.append(Due(f"nudge:{user}:{slot.date()}", Kind.NUDGE, (user, slot.isoformat())))
+            due.append(Due(key(Kind.NUDGE, f"{user}:{slot.date()}"), Kind.NUDGE, (user, slot.isoformat(), region)))
+    return due
+
+
+def due_at(session: Session, regions: list[ReminderSettings], home_region: str, instant: datetime) -> list[Due]:
+    """Everything due at `instant` that has not been sent: each region's (`regions`: their settings) and each
+    person's own."""
+    due = [item for settings in regions for item in region_due(session, settings, home_region, instant)]
     for absence in returning(session, instant - GRACE, instant):
         due.append(Due(f"back:{absence.user_id}:{absence.back_on}", Kind.BACK,
                        (absence.user_id, absence.back_on.isoformat())))
@@ -235,14 +272,21 @@ class Nudge:
     unassessed: list[tuple[Conversation, ConfidenceAssessment | None]] = field(default_factory=list)
 
 
+def of_region(settings: ReminderSettings) -> list:
+    """The condition picking the conversations of the settings' region: none (every one), for settings of none."""
+    return [Conversation.region == settings.region] if settings.region else []
+
+
 def nudges(session: Session, settings: ReminderSettings, instant: datetime) -> dict[str, Nudge]:
-    """Who to nudge at `instant`: leads of conversations quiet for stale_days, owners of actions due, leads
-    of conversations not assessed for confidence_days."""
+    """Who to nudge at `instant` about the conversations of the settings' region (every conversation, for
+    settings of none): leads of conversations quiet for stale_days, owners of actions due, leads of
+    conversations not assessed for confidence_days."""
     quiet_since = instant - timedelta(days=settings.stale_days)
+    mine = of_region(settings)
     people: dict[str, Nudge] = {}
     for conversation in session.exec(
         select(Conversation).where(col(Conversation.last_activity_at) < quiet_since,
-                                   col(Conversation.started_at) <= instant)
+                                   col(Conversation.started_at) <= instant, *mine)
         .order_by(col(Conversation.last_activity_at))
     ):
         people.setdefault(conversation.lead_user_id, Nudge([], [])).quiet.append(conversation)
@@ -250,11 +294,11 @@ def nudges(session: Session, settings: ReminderSettings, instant: datetime) -> d
         select(ActionItem, Conversation.title)
         .join(Conversation, col(Conversation.id) == col(ActionItem.conversation_id))
         .where(col(ActionItem.done_at).is_(None), col(ActionItem.due_on) <= instant.date(),
-               col(ActionItem.created_at) <= instant)
+               col(ActionItem.created_at) <= instant, *mine)
         .order_by(col(ActionItem.due_on), col(ActionItem.id))
     ):
         people.setdefault(action.owner_user_id, Nudge([], [])).actions.append((action, title))
-    for conversation, last in due_for_assessment(session, instant, settings.confidence_days):
+    for conversation, last in due_for_assessment(session, instant, settings.confidence_days, settings.region):
         people.setdefault(conversation.lead_user_id, Nudge([], [])).unassessed.append((conversation, last))
     return people
 
@@ -395,13 +439,13 @@ class Moved:
 
 @dataclass
 class Digest:
-    """The region's coverage as of an instant, for the weekly digest: /sc progress's figures,
+    """A region's coverage as of an instant, for its weekly digest: /sc progress's figures,
     with the week's moves and the areas still to begin."""
 
     as_of: datetime
     progress: Progress
     moved: list[Moved]  # in the week before as_of, oldest first (starts, stages and delivery confidence)
-    not_begun: dict[str, list[str]]  # HMA -> area names
+    not_begun: dict[str, list[str]]  # HMA (or county, in a region without HMAs) -> area names
     disagreeing: list[Disagreement] = field(default_factory=list)  # confidence and the log, at as_of
     away: list[Absence] = field(default_factory=list)  # who is away at as_of, soonest back first
 
@@ -416,20 +460,34 @@ class Digest:
                                                                            if a.deputy_user_id}
 
 
-def digest(session: Session, directory: AreaDirectory, settings: ReminderSettings, as_of: datetime) -> Digest:
-    progress = measure(session, directory, scope_of(directory, ""), as_of.date(), settings.target_date,
-                       before=as_of)
+def digest(session: Session, directory: AreaDirectory, settings: ReminderSettings, as_of: datetime,
+           team: Team | None = None) -> Digest:
+    """The settings' region's digest (every area's, for settings of none). Of those away it names the ones of
+    `team` (its staff, managers and channel) and the leads of the region's conversations; everyone, without."""
+    scope = region_scope(directory, settings.region)
+    progress = measure(session, directory, scope, as_of.date(), settings.target_date, before=as_of)
     begun = starts_by_area(session, as_of)
-    not_begun = {hma: [a.name for a in areas if a.code not in begun] for hma, areas in directory.hmas.items()}
+    areas = [directory.by_code[code] for code in scope.codes]
+    by = groups_by(areas)
+    not_begun: dict[str, list[str]] = {}
+    for area in sorted(areas, key=lambda a: (group_of(a, by), a.name)):
+        if area.code not in begun:
+            not_begun.setdefault(group_of(area, by), []).append(area.name)
+    mine = of_region(settings)
     moved = session.exec(
         select(Conversation.title, LogEntry.text, LogEntry.author_user_id)
         .join(Conversation, col(Conversation.id) == col(LogEntry.conversation_id))
         .where(col(LogEntry.kind).in_(["start", "stage", "confidence"]),
                col(LogEntry.created_at) > as_of - timedelta(days=7),
-               col(LogEntry.created_at) <= as_of)
+               col(LogEntry.created_at) <= as_of, *mine)
         .order_by(col(LogEntry.created_at), col(LogEntry.id))
     ).all()
-    return Digest(as_of, progress, [Moved(*row) for row in moved],
-                  {hma: names for hma, names in not_begun.items() if names},
-                  disagreeing=disagreements(session, as_of, settings.stale_days),
-                  away=sorted(away_at(session, as_of).values(), key=lambda a: (a.back_on, a.user_id)))
+    away = sorted(away_at(session, as_of).values(), key=lambda a: (a.back_on, a.user_id))
+    if team is not None:
+        leads = set(session.exec(select(Conversation.lead_user_id).where(*mine)))
+        members = roster(session, team.channel) if team.channel else None
+        away = [a for a in away if a.user_id in leads | team.staff | team.managers
+                or (members is not None and members.includes(a.user_id))]
+    return Digest(as_of, progress, [Moved(*row) for row in moved], not_begun,
+                  disagreements(session, as_of, settings.stale_days, scope.codes if settings.region else None),
+                  away)

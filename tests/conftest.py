@@ -138,11 +138,14 @@ def wait_members_read(database_url: str) -> None:
 
 
 @contextmanager
-def running_bot(kind: str, folder, redis_url: str, slack: StandInWithControls, **extra_env: str):
-    """`scbot serve` on a fresh database of `kind`, healthy and with the team channel read."""
+def running_bot(kind: str, folder, redis_url: str, slack: StandInWithControls, prepare=None, **extra_env: str):
+    """`scbot serve` on a fresh database of `kind`, healthy and with the team channel read; `prepare(env)`, if
+    given, runs on the database before the server starts (an administrator's `scbot` commands)."""
     with fresh_database(kind, folder) as database_url:
         upgrade(database_url)
         env = {**bot_environment(database_url, redis_url, slack, folder), **extra_env}
+        if prepare is not None:
+            prepare(env)
         port = free_port()
         process = serve(env, port, folder / "server.log")
         base_url = f"http://127.0.0.1:{port}"

@@ -183,8 +183,8 @@ def test_a_county_report_does_not_overwrite_the_regions_of_the_same_day(history)
 def test_one_quiet_days_setting_puts_areas_at_risk_and_nudges_leads(history):
     """Managers set it to 28 days: the report's areas at risk follow (Derby HMA, quiet 21 days, no longer)."""
     with history.engine.begin() as connection:
-        connection.execute(text("INSERT INTO botsetting (key, value, changed_by, changed_at) "
-                                "VALUES ('stale_days', '28', 'U0MANAGER', '2010-12-20 09:00:00')"))
+        connection.execute(text("INSERT INTO botsetting (region, key, value, changed_by, changed_at) "
+                                "VALUES ('East Midlands', 'stale_days', '28', 'U0MANAGER', '2010-12-20 09:00:00')"))
     files = report(history)
     workbook = load_workbook(io.BytesIO(next(f for n, f in files.items() if n.endswith(".xlsx"))["content"]))
     assert [row[0] for row in workbook["At risk"].values][1:] == ["Leicester"]

@@ -13,7 +13,7 @@ from bot.views.progress import all_begun_by, forecast_line, pace
 from models import clock
 from models.areas import normalise
 from models.confidence import ConfidenceSummary, disagreement_rule, rating_of
-from models.progress import FORECAST_RULE, STATUS_RULE, AreaLine, Progress
+from models.progress import FORECAST_RULE, STATUS_RULE, AreaLine, Progress, group_of
 from models.stages import STAGES
 from templates import environment
 
@@ -24,16 +24,19 @@ HEADING_FILL = PatternFill("solid", fgColor="1D4F91")
 
 
 def report_pdf(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], names: dict[str, str], quiet_days: int,
-               chart_png: bytes, confidence: ConfidenceSummary = ConfidenceSummary()) -> bytes:
-    return write_pdf(report_html(p, lines, at_risk, names, quiet_days, chart_png, confidence))
+               chart_png: bytes, confidence: ConfidenceSummary = ConfidenceSummary(),
+               regions: tuple[Progress, ...] = ()) -> bytes:
+    return write_pdf(report_html(p, lines, at_risk, names, quiet_days, chart_png, confidence, regions))
 
 
 def report_html(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], names: dict[str, str],
-                quiet_days: int, chart_png: bytes, confidence: ConfidenceSummary = ConfidenceSummary()) -> str:
+                quiet_days: int, chart_png: bytes, confidence: ConfidenceSummary = ConfidenceSummary(),
+                regions: tuple[Progress, ...] = ()) -> str:
     """`names`: each lead and assessor as Slack shows them; `quiet_days`: the quiet-days setting that puts an
-    area at risk."""
+    area at risk; `regions`: England's report has a row for each region, measured against its own target."""
     return environment.get_template("progress_report.html.j2").render(
-        p=p, lines=lines, at_risk=at_risk, names=names, stages=STAGES, forecast_rule=FORECAST_RULE,
+        p=p, lines=lines, at_risk=at_risk, names=names, stages=STAGES, forecast_rule=FORECAST_RULE, regions=regions,
+        group_of=group_of,
         status_rule=STATUS_RULE, pace=pace, all_begun_by=all_begun_by,
         quiet_days=quiet_days, local=clock.local, chart_uri=data_uri(chart_png),
         confidence=confidence, rating_of=rating_of, disagreement_rule=disagreement_rule(quiet_days),
@@ -71,7 +74,8 @@ def _day(instant: datetime | None) -> date | None:
 
 
 def report_xlsx(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], names: dict[str, str],
-                quiet_days: int, confidence: ConfidenceSummary = ConfidenceSummary()) -> bytes:
+                quiet_days: int, confidence: ConfidenceSummary = ConfidenceSummary(),
+                regions: tuple[Progress, ...] = ()) -> bytes:
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Summary"
@@ -93,6 +97,12 @@ def report_xlsx(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], nam
         if number_format:
             summary.cell(summary.max_row, 2).number_format = number_format
     summary.column_dimensions["A"].width, summary.column_dimensions["B"].width = 40, 60
+    if regions:
+        _sheet(workbook, "Regions", ["Region", "Areas", "Begun", "Share begun", "Status", "Why", "Target",
+                                     "Chance every area has begun by the target", "Every area begun by, in half the runs",
+                                     "Every area begun by, in 85% of the runs"],
+               [[r.scope.name, r.total, r.begun, r.share, r.status, r.reason, r.target, r.chance, r.p50, r.p85]
+                for r in regions])
     _sheet(workbook, "Areas", ["Area", "GSS code", "County", "HMA", "Region", "Stage", "Conversation", "Lead",
                                "Started", "Last activity"],
            [[line.area.name, line.area.code, line.area.county, line.area.hma, line.area.region,

@@ -1,4 +1,5 @@
-"""Progress in Block Kit: the `/sc progress` answer, and the headline lines the digest and Home reuse."""
+"""Progress in Block Kit: the `/sc progress` answer (England's too), and the headline lines the digest and Home
+reuse."""
 
 from bot.views.blocks import day, escape, message, plain, section
 from models import clock
@@ -12,6 +13,7 @@ from models.progress import (
     PACE_WEEKS,
     RUNS,
     TOO_EARLY,
+    National,
     Progress,
 )
 from models.stages import STAGES
@@ -77,6 +79,31 @@ def all_begun_by(p: Progress) -> str:
     if p.p85 == p.p50:
         return f"{day(p.p50)} in half the runs and in 85%"
     return f"{day(p.p50)} in half the runs,\n" + (f"{day(p.p85)} in 85%" if p.p85 else f"not {HORIZON_SAID} in 85%")
+
+
+def region_line(p: Progress) -> str:
+    """One region (or England) in a line: coverage, status, target and when every area is likely begun."""
+    return (f"{STATUS_ICON.get(p.status, ':red_circle:')} *{escape(p.scope.name)}*: {p.begun} of {p.total} "
+            f"({p.share:.0%}), {p.status}. Target {day(p.target)}; every area begun by "
+            f"{all_begun_by(p).replace(chr(10), ' ')}.")
+
+
+def england_message(n: National, note: str = "") -> dict:
+    """`/sc progress England`: the country's coverage and forecast, then each region's against its own target."""
+    e = n.england
+    when_said = "" if e.as_of == clock.today() else f" as of {day(e.as_of)}"
+    blocks = [
+        {"type": "header", "text": plain(f"Progress: England{when_said}")},
+        section(headline(e) + f"\n`{bar(e.share)}`\n{forecast_line(e)} Target {day(e.target)}."),
+        section("*By region*, each against its own target"),
+        *[section(region_line(p)) for p in n.regions],
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            "Each region's line is what `/sc progress <region>` says of it. Forecast: the same simulated runs "
+            "as a region's; `/sc help` explains them and the status rule.")}]},
+    ]
+    if note:
+        blocks.append(section(note))
+    return message(f"England: {e.begun} of {e.total} areas have begun ({e.share:.0%}), {e.status}", blocks)
 
 
 def clipped(lines: list[str], limit: int = LIST_LIMIT) -> str:

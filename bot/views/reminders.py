@@ -1,4 +1,5 @@
 """What reminders look like in Slack: the digest, countdowns, nudges and personal reminders."""
+import json
 from datetime import datetime
 
 from bot.views.blocks import button, day, escape, message, section, when
@@ -6,6 +7,7 @@ from bot.views.ids import ActionId
 from bot.views.progress import disagreement_section, forecast_line, headline
 from models import clock
 from models.confidence import rating_of
+from models.progress import Progress
 from models.reminders import Digest, Nudge, Reminder
 from models.tables import Absence
 
@@ -21,7 +23,8 @@ def digest_message(d: Digest, names: dict[str, str]) -> dict:
     if d.days_to_target > 0:  # once it has passed, the headline says so
         lines.append(f"*{d.days_to_target} days* to the target.")
     lines.append(forecast_line(p))
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Weekly Single Conversation digest"}},
+    blocks = [{"type": "header", "text": {"type": "plain_text",
+                                          "text": f"Weekly Single Conversation digest: {p.scope.name}"}},
               {"type": "context", "elements": [{"type": "mrkdwn", "text": f"As of {_stamp(d.as_of)}"}]},
               section("\n".join(lines))]
     moved = "\n".join(f"• *{escape(m.title)}*: {escape(m.text)} — {escape(names[m.by])}"
@@ -35,7 +38,7 @@ def digest_message(d: Digest, names: dict[str, str]) -> dict:
                             else "nobody named, so their nudges come to this channel") for a in d.away)
         blocks.append(section(f"*Away*\n{away}"))
     if d.not_begun:
-        waiting = "\n".join(f"• {escape(hma)}: {escape(', '.join(areas))}" for hma, areas in d.not_begun.items())
+        waiting = "\n".join(f"• {escape(group)}: {escape(', '.join(areas))}" for group, areas in d.not_begun.items())
         blocks.append(section(f"*Not yet begun*\n{waiting}"))
     else:
         blocks.append(section("*Every area has begun.* :tada:"))
@@ -44,10 +47,11 @@ def digest_message(d: Digest, names: dict[str, str]) -> dict:
     return message(f"Digest: {p.begun} of {p.total} areas begun, {to_target}", blocks)
 
 
-def countdown_message(days: int, target: str, begun: int, total: int) -> dict:
-    text = (f":hourglass_flowing_sand: *{days} days* to the target ({target}): {begun} of {total} areas "
-            f"have begun, {total - begun} to go.")
-    return message(f"{days} days to the target: {begun} of {total} areas begun", [section(text)])
+def countdown_message(days: int, target: str, p: Progress) -> dict:
+    text = (f":hourglass_flowing_sand: *{days} days* to the target ({target}): in {escape(p.scope.name)}, "
+            f"{p.begun} of {p.total} areas have begun, {p.remaining} to go.")
+    return message(f"{days} days to the target: {p.begun} of {p.total} areas begun in {p.scope.name}",
+                   [section(text)])
 
 
 def nudge_message(nudge: Nudge, stale_days: int, log_names: dict[int, str], fallback_for: str = "",
@@ -106,3 +110,18 @@ def reminders_list(reminders: list[Reminder], titles: dict[int, str]) -> dict:
             accessory=button("Cancel", ActionId.REMINDER_CANCEL, str(reminder.id)),
         ))
     return message(f"{len(reminders)} reminders", blocks)
+
+
+def settings_metadata(settings) -> str:
+    """What the settings form carries back: whose settings they are, and the version it showed."""
+    return json.dumps({"region": settings.region, "version": settings.version})
+
+
+def read_settings_metadata(metadata: str, default_region: str) -> tuple[str, str]:
+    """(region, version) from a settings form; a form opened before there were several regions carries only the
+    version, of `default_region`'s settings. Anything else reads as a region no team has."""
+    try:
+        said = json.loads(metadata) if metadata.startswith("{") else {"region": default_region, "version": metadata}
+        return str(said["region"]), str(said["version"])
+    except (ValueError, KeyError, TypeError):
+        return "", ""
