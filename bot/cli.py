@@ -130,7 +130,7 @@ def region(args) -> None:
         try:
             with services.session() as session:
                 name = set_team(session, args.region, args.channel, ids(args.staff), ids(args.managers), target,
-                                by="scbot region set", at=datetime.now(UTC))
+                                by="scbot region set", at=datetime.now(UTC), environment=services.environment_team())
         except InputError as error:
             sys.exit("Nothing changed: " + re.sub(r"<#(\w+)>", r"\1", str(error)))  # a channel as typed here
         print(f"Set the {name} team; running bots use it within a minute.")

@@ -39,6 +39,8 @@ NAMES_IN_2010 = {
     "E08000031": ("Wolverhampton", "Wolverhampton City Council"),  # City of Wolverhampton Council from 2015
     "E08000017": ("Doncaster", "Doncaster Metropolitan Borough Council"),  # a city from 2022
 }
+# Where mySociety's county is wrong: it puts Forest Heath in Surrey (SRY); it was in Suffolk (ONS's lookup agrees).
+COUNTY_IN_2010 = {"E07000201": "Suffolk"}
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def national_areas() -> list[Area]:
         name, official_name = NAMES_IN_2010.get(code, (row["nice-name"], row["official-name"]))
         areas.append(Area(
             code=code, name=name, official_name=official_name, kind=KINDS[row["local-authority-type"]],
-            county=counties.get(row["county-la"], ""),
+            county=COUNTY_IN_2010.get(code) or counties.get(row["county-la"], ""),
             # The SNAC code (00CH); mySociety's "old ONS code" is the older numeric one for unitaries (390).
             old_ons_code=row["snac"] or row["old-ons-la-code"],
             region=row["region"] or regions.get(row["gss-code"], "") or regions.get(code, ""),

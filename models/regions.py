@@ -95,8 +95,10 @@ def load_teams(session: Session, default: Team, national_managers: frozenset[str
 
 
 def set_team(session: Session, region: str, channel: str, staff: set[str], managers: set[str],
-             target_date: date | None, by: str, at: datetime) -> str:
-    """Configure a region's team, replacing what was set for it; returns the region's own name."""
+             target_date: date | None, by: str, at: datetime, environment: Team | None = None) -> str:
+    """Configure a region's team, replacing what was set for it; returns the region's own name. A channel
+    already a team's is refused: the stored teams' and `environment`'s (the environment's team), whose
+    channel stays its region's until a team stored for that region replaces it."""
     name = region_named(region)
     if name is None or name == ENGLAND:
         raise InputError(f"“{region}” is not a region of England. The regions are: {', '.join(REGIONS)}.")
@@ -107,10 +109,12 @@ def set_team(session: Session, region: str, channel: str, staff: set[str], manag
             raise InputError(f"“{user}” is not a Slack user id (they look like U0123ABCD).")
     if channel and not (channel[0] in "CG" and channel.isalnum()):
         raise InputError(f"“{channel}” is not a Slack channel id (they look like C0123ABCD).")
-    taken = session.exec(select(RegionTeam.region).where(RegionTeam.channel_id == channel,
-                                                         RegionTeam.region != name)).first()
+    taken = set(session.exec(select(RegionTeam.region).where(RegionTeam.channel_id == channel)))
+    if environment and environment.channel == channel and not session.get(RegionTeam, environment.region):
+        taken.add(environment.region)
+    taken.discard(name)
     if channel and taken:
-        raise InputError(f"<#{channel}> is already the team channel of {taken}: each region has its own.")
+        raise InputError(f"<#{channel}> is already the team channel of {min(taken)}: each region has its own.")
     session.merge(RegionTeam(region=name, channel_id=channel, target_date=target_date, changed_by=by,
                              changed_at=at))
     session.exec(delete(RegionPerson).where(col(RegionPerson.region) == name))
