@@ -1,13 +1,17 @@
-"""`/sc progress` on the national data set: server time on SQLite and PostgreSQL, and the chart's render time.
+"""`/sc progress` (one region's) and `/sc progress England` on the national data set: server time on SQLite and
+PostgreSQL, and the chart's render time.
 
-    .venv/bin/python bench/progress.py [--requests 200] [--log-entries 200000]
+    .venv/bin/python bench/progress.py [--requests 200] [--log-entries 200000] [--no-tenfold]
                                        [--postgres-url postgresql://postgres@localhost:5432/scbot_bench]
 
 For each database it builds the national data set twice (`scbot demo-data --national`:
-326 authorities, with 200,000 log entries and with ten times as many), serves each with
+326 authorities, a team for each of the nine regions, with 200,000 log entries and with ten times as many;
+only the first with --no-tenfold), serves each with
 its own `scbot serve` against the stand-in Slack with the clock at 31 Mar 2011, and sends
-signed `/sc progress`, `/sc progress as of 2010-06-01` and `/sc progress as of <a different
-day each round>` (whose forecast is never one kept from before) commands one at a time over a
+signed `/sc progress` (the East Midlands', the team channel's region), `/sc progress as of 2010-06-01`,
+`/sc progress as of <a different day each round>` (whose forecast is never one kept from before),
+`/sc progress England` and `/sc progress England as of <a different day each round>` (ten forecasts, each
+simulated afresh) commands one at a time over a
 keep-alive connection, to the two servers in turn (A B A B), so both sizes meet the same
 noise. Each is timed from send to the complete acknowledgement (the server's time plus a
 loopback round trip). Then it times the burn-up chart's render and the forecast alone.
@@ -38,6 +42,9 @@ NOW = "2011-03-31T17:00"
 # Each command and a word its answer must hold. `/sc help` reads no database: the server's own floor, under
 # the same load, beside which the progress figures can be read.
 COMMANDS = {"progress": ("progress", b"areas have begun"),
+            # England at a glance: every region, each against its own target, and the country's total.
+            "progress England": ("progress England", b"By region"),
+            "progress England as of a new day": ("progress England as of {day}", b"By region"),
             "progress as of": ("progress as of 2010-06-01", b"areas have begun"),
             # A different day in each round: the forecast's simulation is never the one kept from before.
             "progress as of a new day": ("progress as of {day}", b"areas have begun"),
@@ -198,16 +205,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--log-entries", type=int, default=200_000,
                         help="the smaller data set; the larger has ten times as many")
+    parser.add_argument("--no-tenfold", action="store_true", help="only the smaller data set (a brief run)")
     parser.add_argument("--postgres-url", default="postgresql://postgres@localhost:5432/scbot_bench",
                         help="a database of its own (and one named after it with _10x): the benchmark replaces "
                              "their conversations")
     args = parser.parse_args()
     results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "runs": []}
-    sizes = (args.log_entries, 10 * args.log_entries)
+    sizes = (args.log_entries,) if args.no_tenfold else (args.log_entries, 10 * args.log_entries)
     with tempfile.TemporaryDirectory() as tmp, redis_server() as redis_url, SlackStandIn() as standin:
         folder = Path(tmp)
         backends = {"sqlite": [f"sqlite:///{folder / f'scbot-{size}.sqlite3'}" for size in sizes]}
-        postgres = [postgres_database(args.postgres_url), postgres_database(args.postgres_url + "_10x")]
+        postgres = [postgres_database(args.postgres_url), postgres_database(args.postgres_url + "_10x")][:len(sizes)]
         if all(postgres):
             backends["postgresql"] = postgres
         else:
