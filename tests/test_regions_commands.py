@@ -17,7 +17,7 @@ from models.db import get_engine, session_scope
 from models.migrate import upgrade
 from models.national_areas import import_national_areas
 from models.regions import set_team
-from models.tables import Conversation, LogEntry
+from models.tables import ActionItem, Conversation, LogEntry
 from models.team import list_read, roster
 from tests.conftest import (
     CLEARED_TABLES,
@@ -273,3 +273,51 @@ def test_a_mention_in_a_regions_channel_reads_that_region(regions):
     said = answer.args["text"]
     assert "29 areas in the West Midlands have not begun" in said
     assert "Walsall" in said and "Sandwell" not in said and "Leicester" not in said
+
+
+def _start_form(regions, channel: str, user: str) -> dict:
+    assert regions.command_in(channel, "start", user) == {}
+    view = regions.slack.wait_for("views.open")[-1].args["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def _areas(*values: str, lead: str) -> dict:
+    return {"areas": {"areas": {"type": "multi_static_select", "selected_options": [
+        {"text": {"type": "plain_text", "text": v}, "value": v} for v in values]}},
+        "lead": {"lead": {"type": "users_select", "selected_user": lead}}}
+
+
+def test_a_forged_start_form_cannot_start_another_regions_hma_or_area(regions):
+    view = _start_form(regions, WM_CHANNEL, WM_MEMBER)
+    for forged in ("hma:Nottingham Core HMA", "area:E06000016"):  # an East Midlands HMA; Leicester
+        refused = regions.submit(view, _areas(forged, lead=WM_MEMBER), user=WM_MEMBER).json
+        assert refused["response_action"] == "errors"
+        assert f"in the East Midlands: its team holds its Single Conversation in <#{TEAM_CHANNEL}>" \
+            in refused["errors"]["areas"]
+    assert regions.submit(view, _areas("area:E99999999", lead=WM_MEMBER), user=WM_MEMBER).json["errors"] == {
+        "areas": "That list of areas is out of date: open the form again."}
+    assert not regions.rows(Conversation)
+
+
+def test_done_on_another_regions_action_is_refused(regions):
+    assert "Started" in regions.said_in(TEAM_CHANNEL, "start Leicester", MEMBER)
+    regions.said_in(TEAM_CHANNEL, "action Leicester Send the SHMA", MEMBER)
+    listed = regions.command_in(TEAM_CHANNEL, "actions all", MEMBER)
+    [done] = [b["accessory"] for b in listed["blocks"] if b.get("accessory", {}).get("action_id") == "action_done"]
+    regions.press(done, user=WM_MEMBER)
+    [answer] = regions.responses(user=WM_MEMBER)
+    assert answer["text"] == (f"Leicester is in the East Midlands: its team holds its Single Conversation in "
+                              f"<#{TEAM_CHANNEL}>. Ask there.")
+    [action] = regions.rows(ActionItem)
+    assert action.done_at is None
+
+
+def test_joining_a_channel_that_is_no_regions_lets_nobody_write(regions):
+    regions.slack.channel_members["C0RANDOM"] = {OUTSIDER}
+    event = {"type": "member_joined_channel", "user": OUTSIDER, "channel": "C0RANDOM", "channel_type": "C",
+             "event_ts": f"{datetime.now().timestamp():.6f}"}
+    assert regions.event(event, f"Ev{uuid.uuid4().hex[:12].upper()}").status == 200
+    regions.settle()
+    assert NOT_TEAM in regions.said_in("C0RANDOM", "start Dudley", OUTSIDER)
+    with Session(regions.engine) as session:
+        assert roster(session, "C0RANDOM").includes(OUTSIDER) is None
