@@ -1,6 +1,7 @@
 """The Monday digest for nine regions: every region's digest sent to its own channel, once.
 
-    .venv/bin/python bench/regions.py [--log-entries 200000] [--postgres-url postgresql://postgres@localhost:5432/scbot_bench_regions]
+    .venv/bin/python bench/regions.py [--log-entries 200000]
+                                      [--postgres-url postgresql://postgres@localhost:5432/scbot_bench_regions]
 
 For each database (SQLite in a temporary folder; PostgreSQL when it answers, in a database of its own,
 created if missing and its conversations replaced) it builds the national demo history (`scbot demo-data

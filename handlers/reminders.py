@@ -92,7 +92,8 @@ def away(services: Services, request: AwayRequest, command: Command) -> str:
     with services.session() as session:
         replaced = set_away(session, command.user, request, clock.now())
         led = led_by(session, command.user)
-        channel = services.reminder_settings(session, services.team_of(command.user, command.channel)).digest_channel
+        team = services.team_of(command.user, command.channel)
+        channel = services.reminder_settings(session, team).digest_channel
     covers = (f"<@{request.deputy}> gets your nudges" if request.deputy
               else f"your nudges go to <#{channel}>, as you named nobody to cover")
     said = (f":palm_tree: You're away until {blocks.day(request.back_on)} (back that morning): {covers}, "

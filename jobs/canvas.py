@@ -1,7 +1,7 @@
 """Keeping each region's coverage canvas in its team channel current (models.canvas says what it shows).
 
-Every few seconds the clock asks whether the canvas is behind the database and was last edited a minute
-ago or more (`behind`) and, if so, queues `refresh_canvas` under the channel's one job id, unless it is
+Every few seconds the clock asks which team channels' canvases are behind the database and were last edited a
+minute ago or more (`behind`) and queues `refresh_canvas` for each under the channel's one job id, unless it is
 waiting already: a change shows within seconds, a burst of changes makes an edit or two, and the canvas is
 never edited more than once a minute (models.canvas.EDIT_SPACING). A run makes the canvas when there is none (the channel's own canvas;
 where the plan refuses one, a standalone canvas the channel may read, linked there), records its id at once,

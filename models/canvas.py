@@ -1,8 +1,8 @@
 """A region's coverage canvas in its team channel: what it says, and the record of where it is.
 
-It shows the region's coverage and forecast, then every area by HMA (by county, in a region without HMAs) with its conversation's stage, lead,
-delivery confidence, days since its last log entry and next open action, as they stand today. Read here as plain data;
-bot/views/canvas.py writes it as markdown, and jobs/canvas.py puts it in Slack.
+It shows the region's coverage and forecast, then every area by HMA (by county, in a region without HMAs) with
+its conversation's stage, lead, delivery confidence, days since its last log entry and next open action, as they
+stand today. Read here as plain data; bot/views/canvas.py writes it as markdown, and jobs/canvas.py puts it in Slack.
 
 What it shows moves only when a log entry is written (every change to a conversation writes one: a start,
 a note, a stage, an action and its Done, new details, a delivery confidence), when the day turns (days since, the forecast as of

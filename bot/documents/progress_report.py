@@ -99,8 +99,8 @@ def report_xlsx(p: Progress, lines: list[AreaLine], at_risk: list[AreaLine], nam
     summary.column_dimensions["A"].width, summary.column_dimensions["B"].width = 40, 60
     if regions:
         _sheet(workbook, "Regions", ["Region", "Areas", "Begun", "Share begun", "Status", "Why", "Target",
-                                     "Chance every area has begun by the target", "Every area begun by, in half the runs",
-                                     "Every area begun by, in 85% of the runs"],
+                                     "Chance every area has begun by the target",
+                                     "Every area begun by, in half the runs", "Every area begun by, in 85% of the runs"],
                [[r.scope.name, r.total, r.begun, r.share, r.status, r.reason, r.target, r.chance, r.p50, r.p85]
                 for r in regions])
     _sheet(workbook, "Areas", ["Area", "GSS code", "County", "HMA", "Region", "Stage", "Conversation", "Lead",
