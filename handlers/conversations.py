@@ -43,6 +43,13 @@ def region_of_request(services: Services, user: str, channel: str = "") -> str:
     return services.team_of(user, channel).region
 
 
+def region_offered(services: Services, user: str, channel: str = "") -> str:
+    """The region whose areas a form offers: the one it is asked for in, unless the person may write to none of
+    its areas there (another region's channel): then their own."""
+    team = services.team_of(user, channel)
+    return (team if services.is_team_member(user, team) else services.team_of(user)).region
+
+
 def directory_for(services: Services, user: str, channel: str = "") -> AreaDirectory:
     """The directory reading names region first, for the region a request is made in."""
     return services.directory().region_first(region_of_request(services, user, channel))
@@ -128,7 +135,7 @@ def parse_action_command(services: Services, command: Command) -> ActionRequest:
 
 
 def start_form(services: Services, command: Command) -> dict:
-    region = region_of_request(services, command.user, command.channel)
+    region = region_offered(services, command.user, command.channel)
     return forms.start_modal(services.directory().within(region), command.user)
 
 

@@ -16,7 +16,7 @@ from bot.services import Services
 from bot.views.conversation import message_logged
 from bot.views.forms import message_log_modal
 from bot.views.ids import ShortcutId
-from handlers.conversations import region_of_request
+from handlers.conversations import region_offered
 from handlers.errors import problem
 from handlers.permissions import Who, only
 from jobs.threads import region_channel
@@ -113,8 +113,8 @@ def register(app: App, services: Services) -> None:
             source, author, text, files = read_message(body)
             source = SourceMessage(source.channel, source.ts, permalink(client, source))
             reply_url = body.get("response_url") if isinstance(body.get("response_url"), str) else ""
-            # The areas offered are those of the region the message is in (its team channel's), or the person's.
-            region = region_of_request(services, body["user"]["id"], source.channel)
+            # The areas of the region the message is in (its team channel's), or the person's own: region_offered.
+            region = region_offered(services, body["user"]["id"], source.channel)
             client.views_open(trigger_id=body["trigger_id"], view=message_log_modal(
                 services.directory().within(region), text, source, author, source.written_at, files,
                 form_metadata(source, reply_url)))

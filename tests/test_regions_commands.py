@@ -321,3 +321,18 @@ def test_joining_a_channel_that_is_no_regions_lets_nobody_write(regions):
     assert NOT_TEAM in regions.said_in("C0RANDOM", "start Dudley", OUTSIDER)
     with Session(regions.engine) as session:
         assert roster(session, "C0RANDOM").includes(OUTSIDER) is None
+
+
+def test_a_form_asked_for_in_another_regions_channel_offers_the_persons_own_areas(regions):
+    from tests.test_message_shortcut import opened_form, slack_message, use_shortcut
+
+    # An East Midlands member in the West Midlands' channel may write to none of its areas: the form offers theirs.
+    view = _start_form(regions, WM_CHANNEL, MEMBER)
+    offered = [o["value"] for g in view["blocks"][0]["element"]["option_groups"] for o in g["options"]]
+    assert len(offered) == 40 + 11 and "area:E06000016" in offered  # the areas and HMAs; Leicester among them
+    assert regions.submit(view, _areas("area:E06000016", lead=MEMBER), user=MEMBER).text == ""
+    message = slack_message("Leicester's SHMA is out", ts="1294056000.000400")
+    use_shortcut(regions, message, channel=WM_CHANNEL, user=MEMBER)
+    view = opened_form(regions, count=2)
+    offered = [o["value"] for g in view["blocks"][1]["element"]["option_groups"] for o in g["options"]]
+    assert "area:E06000016" in offered and not any("E08000031" in value for value in offered)
