@@ -171,6 +171,20 @@ def test_the_monday_digest_goes_to_every_regions_channel_once_with_its_own_figur
     assert len(regions.slack.calls_to("chat.postMessage")) == sent
 
 
+def test_the_digest_says_who_is_away_in_its_own_region_alone(regions):
+    regions.slack.users[WM_STAFF] = "Wendy"
+    try:
+        said = command_in(regions, WM, "away until 2011-01-20", WM_STAFF).message_text
+        assert "You're away until 20 Jan 2011" in said
+        run_at(regions, "2011-01-10T09:00")
+    finally:
+        del regions.slack.users[WM_STAFF]
+    [west] = posts_to(regions, WM, "Weekly Single Conversation digest")
+    assert "*Away*\\n• Wendy, back 20 Jan 2011: nobody named, so their nudges come to this channel" in west
+    [east] = posts_to(regions, TEAM_CHANNEL, "Weekly Single Conversation digest")
+    assert "*Away*" not in east and "Wendy" not in east
+
+
 def test_a_database_upgraded_mid_week_does_not_send_the_east_midlands_digest_again(regions):
     """Monday's digest went before the upgrade, under the key the East Midlands has always had."""
     with Session(regions.engine) as session:
@@ -293,3 +307,8 @@ def test_each_region_has_its_own_coverage_canvas(regions):
     [east] = regions.slack.canvases_in(TEAM_CHANNEL)
     assert east["markdown"].startswith("# Coverage: East Midlands") and "Birmingham" not in east["markdown"]
     assert not queue_canvas(worker_services())  # every one level with the database
+    # A region's manager rebuilds its own canvas from its channel.
+    said = command_in(regions, WM, "canvas", WM_MANAGER).message_text
+    assert f"Rebuilding the coverage canvas in <#{WM}> now" in said
+    regions.run_jobs()
+    assert [c.args["canvas_id"] for c in regions.slack.calls_to("canvases.edit")] == [west["id"]]
