@@ -6,7 +6,7 @@ from bot.services import Services
 from bot.views import blocks, forms
 from bot.views.ids import ActionId
 from handlers.conversations import actions_list, conversation_card, moved_on
-from handlers.permissions import Who, check_conversation, only
+from handlers.permissions import Who, channel_of, check_conversation, only
 from handlers.replies import thread_note
 from models.conversations import (
     complete_action,
@@ -61,7 +61,7 @@ def register(app: App, services: Services) -> None:
         else:  # pressed twice, or by two people at once: the first press did it
             said = f":white_check_mark: Already done by <@{item.done_by}>: {blocks.escape(item.text)}."
         again = (conversation_card(services, redraw) if isinstance(redraw, int)
-                 else actions_list(services, redraw, user))
+                 else actions_list(services, redraw, user, channel_of(body)))
         respond({"replace_original": True, "text": f"Done: {blocks.escape(item.text)}",
                  "blocks": [blocks.section(said), *again["blocks"]]})
 

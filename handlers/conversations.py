@@ -84,14 +84,16 @@ def conversation_card(services: Services, conversation_id: int) -> dict:
 
 
 def show_actions(services: Services, command: Command, _: Command) -> dict:
-    return actions_list(services, command.args, command.user)
+    return actions_list(services, command.args, command.user, command.channel)
 
 
-def actions_list(services: Services, which: str, user: str) -> dict:
-    """Open actions: the person's own, or everyone's when `which` is "all"."""
+def actions_list(services: Services, which: str, user: str, channel: str = "") -> dict:
+    """Open actions: the person's own (in any region), or, when `which` is "all", those of everyone in the team
+    of the region asked in."""
     everyone = which.strip().lower() == "all"
     with services.session() as session:
-        actions = open_actions(session, owner=None if everyone else user)
+        actions = (open_actions(session, region=region_of_request(services, user, channel)) if everyone
+                   else open_actions(session, owner=user))
         titles = conversation_titles(session, {a.conversation_id for a in actions})
     if not actions:
         whose = "The team has" if everyone else "You have"

@@ -396,12 +396,16 @@ def view_conversation(session: Session, directory: AreaDirectory, conversation: 
     )
 
 
-def open_actions(session: Session, conversation_id: int | None = None, owner: str | None = None) -> list[ActionItem]:
+def open_actions(session: Session, conversation_id: int | None = None, owner: str | None = None,
+                 region: str | None = None) -> list[ActionItem]:
     query = select(ActionItem).where(col(ActionItem.done_at).is_(None))
     if conversation_id is not None:
         query = query.where(ActionItem.conversation_id == conversation_id)
     if owner is not None:
         query = query.where(ActionItem.owner_user_id == owner)
+    if region is not None:
+        query = query.join(Conversation, Conversation.id == ActionItem.conversation_id).where(
+            Conversation.region == region)
     # Dated actions first, soonest first; undated ones after, oldest first.
     return list(session.exec(query.order_by(
         col(ActionItem.due_on).is_(None), col(ActionItem.due_on), col(ActionItem.id)

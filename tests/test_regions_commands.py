@@ -336,3 +336,24 @@ def test_a_form_asked_for_in_another_regions_channel_offers_the_persons_own_area
     view = opened_form(regions, count=2)
     offered = [o["value"] for g in view["blocks"][1]["element"]["option_groups"] for o in g["options"]]
     assert "area:E06000016" in offered and not any("E08000031" in value for value in offered)
+
+
+def test_everyones_actions_are_the_regions_team_s(regions):
+    regions.said_in(TEAM_CHANNEL, "start Leicester", MEMBER)
+    regions.said_in(TEAM_CHANNEL, "action Leicester Send the SHMA", MEMBER)
+    regions.said_in(WM_CHANNEL, "start Walsall", WM_MEMBER)
+    regions.said_in(WM_CHANNEL, "action Walsall Book the workshop", WM_MEMBER)
+    east = json.dumps(regions.command_in(TEAM_CHANNEL, "actions all", MEMBER))
+    assert "Send the SHMA" in east and "Book the workshop" not in east
+    west = regions.command_in(WM_CHANNEL, "actions all", WM_MEMBER)
+    assert "Book the workshop" in json.dumps(west) and "Send the SHMA" not in json.dumps(west)
+    # Done draws the same list again: the region's.
+    [done] = [b["accessory"] for b in west["blocks"] if b.get("accessory", {}).get("action_id") == "action_done"]
+    body, content_type = slack_payloads.block_action(done, WM_MEMBER, "wm", WM_CHANNEL, "1.1",
+                                                     regions.slack.response_url(WM_MEMBER))
+    assert regions.post(body, content_type).status == 200
+    [redrawn] = regions.responses(user=WM_MEMBER)
+    assert "Done: Book the workshop" in redrawn["text"] and "Send the SHMA" not in json.dumps(redrawn)
+    assert "The team has no open actions" in json.dumps(regions.command_in(WM_CHANNEL, "actions all", WM_MEMBER))
+    # Your own actions are yours wherever they are.
+    assert "Send the SHMA" in json.dumps(regions.command_in(WM_CHANNEL, "actions", MEMBER))
