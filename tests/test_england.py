@@ -29,10 +29,10 @@ from tests.workspace import (
 
 NOW = "2011-03-31T17:00"
 WM, WM_MANAGER = "C0WM", "U0WMMGR"
-# A region's line in the England answer: "<icon> *<region>*: <begun> of <total> (<share>), <status>. Target <day>;
-# every area begun by <when>."
+# A region's line in the England answer: "<icon> *<region>*: <begun> of <total> (<share>), <status>. Target <day>.
+# Every area begun by: <when>."
 REGION_LINE = re.compile(r"^:\w+: \*(?P<region>[^*]+)\*: (?P<begun>\d+) of (?P<total>\d+) \((?P<share>\d+%)\), "
-                         r"(?P<status>[a-z ]+)\. Target (?P<target>[^;]+); every area begun by (?P<when>.+)\.$")
+                         r"(?P<status>[a-z ]+)\. Target (?P<target>[^.]+)\. Every area begun by: (?P<when>.+)\.$")
 
 
 def national_history(env: dict) -> None:

@@ -84,7 +84,7 @@ def all_begun_by(p: Progress) -> str:
 def region_line(p: Progress) -> str:
     """One region (or England) in a line: coverage, status, target and when every area is likely begun."""
     return (f"{STATUS_ICON.get(p.status, ':red_circle:')} *{escape(p.scope.name)}*: {p.begun} of {p.total} "
-            f"({p.share:.0%}), {p.status}. Target {day(p.target)}; every area begun by "
+            f"({p.share:.0%}), {p.status}. Target {day(p.target)}. Every area begun by: "
             f"{all_begun_by(p).replace(chr(10), ' ')}.")
 
 
