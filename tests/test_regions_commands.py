@@ -357,3 +357,17 @@ def test_everyones_actions_are_the_regions_team_s(regions):
     assert "The team has no open actions" in json.dumps(regions.command_in(WM_CHANNEL, "actions all", WM_MEMBER))
     # Your own actions are yours wherever they are.
     assert "Send the SHMA" in json.dumps(regions.command_in(WM_CHANNEL, "actions", MEMBER))
+
+
+def test_a_mention_asking_whats_overdue_answers_for_the_region_of_its_channel(regions):
+    regions.said_in(TEAM_CHANNEL, "start Leicester", MEMBER)
+    regions.said_in(TEAM_CHANNEL, "action Leicester Send the SHMA", MEMBER)
+    regions.said_in(WM_CHANNEL, "start Walsall", WM_MEMBER)
+    regions.said_in(WM_CHANNEL, "action Walsall Book the workshop", WM_MEMBER)
+    with regions.engine.begin() as connection:
+        connection.execute(text("UPDATE actionitem SET due_on = '2010-01-04'"))  # both overdue now
+    event = {"type": "app_mention", "user": WM_MEMBER, "channel": WM_CHANNEL, "ts": "1294056000.000500",
+             "event_ts": "1294056000.000500", "text": "<@U0SCBOT> what's overdue?"}
+    assert regions.event(event, f"Ev{uuid.uuid4().hex[:12].upper()}").status == 200
+    [answer] = regions.slack.wait_for("chat.postMessage", where=lambda args: args.get("channel") == WM_CHANNEL)
+    assert "Book the workshop" in answer.args["text"] and "Send the SHMA" not in answer.args["text"]
