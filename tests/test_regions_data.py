@@ -128,7 +128,7 @@ def test_region_set_configures_a_team_and_list_shows_every_region(env):
     scbot("region", "set", "West Midlands", "--channel", "C0WM2", "--managers", "U0WMMGR", env=env)
     assert scbot("region", "list", env=env).stdout.splitlines()[4] == (
         "West Midlands: 30 areas; channel C0WM2; staff none; managers U0WMMGR; target 1 Apr 2011")
-    for args, said in [(["--channel", "C0WM2"], "C0WM2 is already West Midlands's team channel"),
+    for args, said in [(["--channel", "C0WM2"], "C0WM2 is already the team channel of West Midlands"),
                        (["--channel", "#general"], "“#general” is not a Slack channel id"),
                        (["--channel", "C0NE", "--managers", "bob"], "“bob” is not a Slack user id"),
                        (["--channel", "C0NE", "--target", "1 April"], "“1 April” is not a date")]:
