@@ -20,6 +20,8 @@ MAX_SUGGESTIONS = 3
 SUGGESTION_CUTOFF = 60
 # The longest area name, in words, worth trying as a prefix of a command.
 MAX_NAME_WORDS = 8
+# What an area file may leave blank for an area already loaded, keeping what is stored (import_areas).
+KEPT_WHEN_BLANK = ("official_name", "kind", "county", "old_ons_code", "region")
 
 
 @dataclass(frozen=True)
@@ -313,9 +315,23 @@ def read_areas_csv(path: Path | str) -> list[Area]:
 
 
 def import_areas(session: Session, path: Path | str) -> int:
-    """Add or update the areas in a CSV; returns how many it holds."""
+    """Add or update the areas in a CSV; returns how many it holds. What a row leaves blank of an area already
+    loaded (its region, county, kind, official name, old code) stays as it was: a region's HMA file may say no
+    more than its areas' HMAs. A region it names must be one of England's."""
+    # Imported here: models.regions reads names with this module's normalise.
+    from models.regions import ENGLAND, region_named
+
     areas = read_areas_csv(path)
-    for area in areas:
+    for line, area in enumerate(areas, start=2):
+        if area.region:
+            region = region_named(area.region)
+            if region in (None, ENGLAND):
+                raise InputError(f"{path}, line {line}: “{area.region}” is not a region of England.")
+            area.region = region
+        stored = session.get(Area, area.code)
+        for key in KEPT_WHEN_BLANK if stored else ():
+            if not getattr(area, key):
+                setattr(area, key, getattr(stored, key))
         session.merge(area)
     return len(areas)
 

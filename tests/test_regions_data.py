@@ -190,3 +190,24 @@ def test_region_set_refuses_the_environments_team_channel_for_another_region(env
     # Two stored regions never share one.
     taken = scbot("region", "set", "London", "--channel", env["SC_TEAM_CHANNEL"], env=env)
     assert taken.returncode != 0 and "C0TEAM is already the team channel of North East" in taken.stderr
+
+
+def test_an_hma_file_without_regions_keeps_each_areas_region_and_details(env, tmp_path):
+    scbot("regions", "import", env=env)
+    before = areas_in(env)
+    hmas = tmp_path / "birmingham_hma.csv"
+    hmas.write_text("la_name,gss_code_lad11,hma_2009\nBirmingham,E08000025,Birmingham HMA\n"
+                    "Solihull,E08000029,Birmingham HMA\n")
+    assert "Imported 2 areas" in scbot("areas", "import", str(hmas), env=env).stdout
+    after = areas_in(env)
+    for code in ("E08000025", "E08000029"):
+        assert after[code].hma == "Birmingham HMA"
+        assert after[code].model_dump(exclude={"hma"}) == before[code].model_dump(exclude={"hma"})
+    # A region named must be one of England's: a mistyped one changes nothing.
+    mistyped = tmp_path / "mistyped.csv"
+    mistyped.write_text(HEADER + "Birmingham,Birmingham City Council,Metropolitan district,,E08000025,00CN,"
+                                 "West Mids,Birmingham HMA\n")
+    refused = scbot("areas", "import", str(mistyped), env=env)
+    assert refused.returncode != 0 and "line 2" in refused.stderr and "“West Mids” is not a region of England" \
+        in refused.stderr
+    assert areas_in(env)["E08000025"].region == "West Midlands"
