@@ -165,13 +165,14 @@ class Services:
         return teams
 
     def team_of(self, user_id: str, channel: str = "") -> Team:
-        """The team a request is for: the one whose channel it was made in, else the first whose channel
-        (or staff) the person is in, else the environment's."""
+        """The team a request is for: the one whose channel it was made in, else the first the person is in
+        (its channel, its staff or its managers), else the environment's."""
         teams = self.teams()
         here = teams.of_channel(channel)
         if here is not None:
             return here
-        return next((team for team in teams.teams if self.is_team_member(user_id, team)), teams.default)
+        return next((team for team in teams.teams
+                     if user_id in team.managers or self.is_team_member(user_id, team)), teams.default)
 
     def directory(self) -> AreaDirectory:
         with self._lock:
