@@ -10,10 +10,11 @@ from bot.views.mentions import (
     overdue_answer,
     short_progress,
 )
+from jobs.progress import measure_scope
 from models import clock
 from models.areas import region_in_words
 from models.conversations import conversation_of, open_actions
-from models.progress import measure, not_begun, overdue_actions, scope_of
+from models.progress import not_begun, overdue_actions, scope_of
 from models.questions import (
     LEAD,
     NOT_BEGUN,
@@ -54,6 +55,6 @@ def answer(services: Services, text: str, user: str = "", channel: str = "") -> 
             if question.kind == NOT_BEGUN:
                 where = region_in_words(scope.name) if scope.name in REGIONS else scope.name
                 return not_begun_answer(where, not_begun(session, directory, scope))
-            return short_progress(measure(session, directory, scope, clock.today(),
-                                          services.reminder_settings(session, team).target_date))
+            # Against the place's own region's target, as `/sc progress` measures it.
+            return short_progress(measure_scope(services, session, scope, clock.today()))
     return MENTION_HELP
