@@ -1,8 +1,12 @@
 """Helpers the benchmarks share (their waiting is the offline kit's `wait_until`)."""
 import importlib.metadata as md
+import json
 import os
 import platform
+from datetime import datetime
 from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def percentile(ordered: list[float], q: float) -> float:
@@ -11,6 +15,15 @@ def percentile(ordered: list[float], q: float) -> float:
         return float("nan")
     rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
     return ordered[rank - 1]
+
+
+def save_results(name: str, results: dict) -> Path:
+    """Write a run's figures to bench/results/<name>-<when>.json and say where."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{name}-{datetime.now():%Y%m%dT%H%M%S}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"Written to {out}")
+    return out
 
 
 def machine(packages: tuple[str, ...]) -> dict:

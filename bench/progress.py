@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.measure import save_results
 from bot.offline import payloads as slack_payloads
 from bot.offline.local_services import free_port, redis_server, wait_until
 from bot.offline.standin import SlackStandIn
@@ -50,7 +51,6 @@ COMMANDS = {"progress": ("progress", b"areas have begun"),
             "progress as of a new day": ("progress as of {day}", b"areas have begun"),
             "help (the floor)": ("help", b"/sc")}
 NEW_DAYS_FROM = date(2011, 3, 30)
-RESULTS = ROOT / "bench" / "results"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -184,8 +184,8 @@ def time_forecast(database_url: str, runs: int = 30) -> dict:
     return summary(times)
 
 
-def postgres_database(url: str) -> str | None:
-    """`url`'s database, created if missing; None when PostgreSQL does not answer."""
+def postgres_database(url: str, fresh: bool = False) -> str | None:
+    """`url`'s database, created if missing (made anew when `fresh`); None when PostgreSQL does not answer."""
     import psycopg
 
     parsed = urlparse(url)
@@ -195,6 +195,8 @@ def postgres_database(url: str) -> str | None:
         return None
     with admin:
         name = parsed.path.lstrip("/")
+        if fresh:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             admin.execute(f'CREATE DATABASE "{name}"')
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -230,10 +232,7 @@ def main() -> None:
                     run["forecast alone, not kept"] = time_forecast(urls[0])
                 results["runs"].append(run)
                 print(json.dumps(run))
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"progress-{datetime.now():%Y%m%dT%H%M%S}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"Written to {out}")
+    save_results("progress", results)
 
 
 if __name__ == "__main__":

@@ -26,12 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.progress import postgres_database  # noqa: E402  (after the path is set)
+from bench.measure import save_results  # noqa: E402  (after the path is set)
+from bench.progress import postgres_database  # noqa: E402
 from bot.offline.local_services import redis_server  # noqa: E402
 from bot.offline.standin import SlackStandIn  # noqa: E402
 
 MONDAY = "2011-03-28T09:00"
-RESULTS = ROOT / "bench" / "results"
 
 
 def build(env: dict, log_entries: int) -> str:
@@ -88,7 +88,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, redis_server() as redis_url, SlackStandIn() as standin:
         folder = Path(tmp)
         databases = {"sqlite": f"sqlite:///{folder / 'scbot.sqlite3'}"}
-        postgres = postgres_database(args.postgres_url)
+        # Made anew: a run's deliveries would stop the next run's digests (each is sent once).
+        postgres = postgres_database(args.postgres_url, fresh=True)
         if postgres:
             databases["postgresql"] = postgres
         for backend, url in databases.items():
@@ -99,10 +100,7 @@ def main() -> None:
             run = {"backend": backend, "data": build(env, args.log_entries), **monday(env, standin)}
             results["runs"].append(run)
             print(json.dumps(run))
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"regions-{datetime.now():%Y%m%dT%H%M%S}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"Written to {out}")
+    save_results("regions", results)
 
 
 if __name__ == "__main__":
