@@ -9,7 +9,7 @@ neither check costs a call to Slack inside the acknowledgement."""
 from enum import Enum
 
 from bot.services import Services
-from jobs.membership import read_in_background
+from jobs.membership import read_in_background, refused_channels
 from models.areas import region_in_words
 from models.errors import Refused
 from models.regions import Team
@@ -22,6 +22,10 @@ NOT_MANAGER = ("Only managers (listed in the bot's settings) can do that. `/sc p
 MEMBERS_NOT_READ = ("I haven't read the team channel's members from Slack yet, so I can't tell whether you may "
                     "change Single Conversations. Nothing was changed; please try again in a minute. "
                     "You can still read them: try `/sc show <area>`.")
+
+MEMBERS_REFUSED = ("I can't tell whether you may change Single Conversations: Slack won't list who is in <#{channel}> "
+                   "(it answered `{error}`). If I'm not in that channel, invite me with `/invite @scbot` there, "
+                   "then try again. Nothing was changed. You can still read them: try `/sc show <area>`.")
 
 
 class Who(Enum):
@@ -57,15 +61,19 @@ def check(services: Services, who: Who, user: str, channel: str = "") -> None:
 
 
 def _refuse_unless_member(services: Services, user: str, teams: list[Team], refusal: str) -> None:
-    unknown = False
+    unread = []
     for team in teams:
         member = services.is_team_member(user, team)
         if member:
             return
-        unknown = unknown or member is None
-    if unknown:
+        if member is None:
+            unread.append(team.channel)
+    if unread:
         # A channel never read (a new install, a new region's team): fail closed, and read it now for the next try.
         read_in_background(services)
+        refused_there = next((channel for channel in unread if channel in refused_channels), None)
+        if refused_there:
+            raise Refused(MEMBERS_REFUSED.format(channel=refused_there, error=refused_channels[refused_there]))
         raise Refused(MEMBERS_NOT_READ)
     raise Refused(refusal)
 

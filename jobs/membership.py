@@ -21,6 +21,9 @@ from models.team import list_read, read_whole_list
 log = logging.getLogger("scbot")
 # A failed background read (Slack or the database away) is tried again no sooner than this.
 RETRY_SECONDS = 30.0
+# Why Slack last refused to list a channel's members (e.g. not_in_channel), by channel, as this process heard:
+# a person refused for want of the list is told why, not to try again in a minute for ever.
+refused_channels: dict[str, str] = {}
 
 
 def read_members(services: Services) -> int:
@@ -30,8 +33,10 @@ def read_members(services: Services) -> int:
     for channel in services.teams().channels:
         try:
             count += _read_channel(services, channel)
+            refused_channels.pop(channel, None)
         except SlackApiError as error:
             log.warning("could not read the members of %s: %s", channel, error.response.get("error"))
+            refused_channels[channel] = str(error.response.get("error") or "an error")
             refused.append(error)
     services.forget_team_members()
     if refused and not count:

@@ -117,6 +117,23 @@ def test_who_may_write_never_waits_on_slack(server_with):
     assert process.poll() is None
 
 
+def test_a_team_channel_slack_will_not_list_is_named_with_how_to_mend_it(server_with):
+    """The bot was never invited to the (private) team channel, so Slack won't list its members: a writer is told
+    that, and to invite the bot there, rather than to try again in a minute for ever; nothing is written."""
+    bot, process, _ = server_with(healthy=True, members_read=False, SC_TEAM_CHANNEL="C0PRIVATE")
+
+    def told_why() -> str:
+        said = bot.command("start Leicester").message_text
+        assert "Started" not in said
+        return said if "Slack won't list who is in <#C0PRIVATE>" in said else ""
+
+    said = wait_until(told_why, timeout=20, interval=0.5, what="the failed read of the members to be named")
+    assert "`channel_not_found`" in said and "invite me with `/invite @scbot` there" in said
+    assert "Nothing was changed" in said
+    assert not bot.rows(Conversation)
+    assert process.poll() is None
+
+
 def test_nothing_is_written_by_a_request_the_server_refuses(workspace):
     assert workspace.get("/nowhere").status == 404
     assert not workspace.rows(Conversation)
