@@ -35,12 +35,14 @@ from bot.settings import Settings
 from bot.views import conversation as conversation_views
 from bot.views.ids import ShortcutId
 from jobs.canvas import enqueue_rebuild
+from jobs.membership import read_members
 from models import clock
 from models.areas import load_directory
 from models.conversations import conversations_posted_in, view_conversation
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
 from models.regions import ENGLAND, REGIONS, Teams, region_named
+from models.team import roster
 
 CLOCK_FILE = "console-clock"  # in the data folder: the instant /time moved the clock to, for the next session
 QUIET_SECONDS = 0.3  # no new call to Slack for this long, and no job in hand: the bot is done
@@ -94,9 +96,9 @@ def run_console(settings: Settings, user_name: str = "alice",
             # Without SC_MANAGERS the console's first user is a manager, to try /sc settings.
             "sc_managers": settings.sc_managers or user_id(user_name),
         })
-        teams = Services(console_settings).teams()
-        open_team_channels(standin, teams)  # before the app starts and reads their members
-        restore_cards(standin, console_settings, teams.channels)
+        services = Services(console_settings)
+        open_team_channels(standin, services)  # before the app starts
+        restore_cards(standin, console_settings, services.teams().channels)
         console = Console(console_settings, standin, start_worker(console_settings), stdin, stdout)
         try:
             console.run(user_name, clock_from="SC_NOW" if settings.sc_now else "/time" if pinned else "")
@@ -136,11 +138,18 @@ def stop_embedded_redis(url: str) -> None:
         pass  # already gone
 
 
-def open_team_channels(standin: SlackStandIn, teams: Teams) -> None:
-    """Every region's team channel is in the stand-in with the bot in it, as in a workspace set up for them."""
-    for channel in teams.channels:
-        standin.joined.add(channel)
-        standin.channel_members.setdefault(channel, set())
+def open_team_channels(standin: SlackStandIn, services: Services) -> None:
+    """Every region's team channel is in the stand-in with the bot in it and the members the database remembers
+    from earlier sessions, as in a workspace set up for them; each list is then read, as the bot would have
+    read it by now, so a person in none of them is told where to ask rather than to try again in a minute."""
+    opened = False
+    with services.session() as session:
+        for channel in services.teams().channels:
+            opened = opened or channel not in standin.channel_members
+            standin.joined.add(channel)
+            standin.channel_members.setdefault(channel, set()).update(roster(session, channel).members)
+    if opened:
+        read_members(services)
 
 
 def restore_cards(standin: SlackStandIn, settings: Settings, channels: list[str]) -> None:
@@ -197,7 +206,7 @@ class Console:
         self.interactive = stdin is sys.stdin and stdin.isatty()
         self.people = People(standin.users)
         self.renderer = Renderer(settings.sc_team_channel, self.people)
-        self.know_team_channels(self.services.teams())
+        self.know_team_channels()
         self.forms = FormFiller(self.read, self.say, self.renderer, self.people)
         self.screen = Screen(self.say, standin, self.renderer, settings.sc_data_dir / "files", self.fill_form)
         self.user = ""
@@ -286,7 +295,7 @@ class Console:
             self.say("`scbot region set` gives a region its team (`scbot demo-data --national` gives every one "
                      "a demo team).")
             return
-        self.know_team_channels(teams)  # a team set since the console began
+        self.know_team_channels()  # a team set since the console began
         self.renderer.here = team.channel
         self.membership(joined=True)
         self.say(f"You now type in {self.here_name}, the {team.region} team's channel, as a member of it.")
@@ -295,10 +304,10 @@ class Console:
         team = teams.named(region)
         return self.renderer.channel_name(team.channel) if team and team.channel else "no team yet"
 
-    def know_team_channels(self, teams: Teams) -> None:
-        """Every region's team channel in the stand-in, shown by a name: #sc-west-midlands."""
-        open_team_channels(self.standin, teams)
-        for team in teams.teams:
+    def know_team_channels(self) -> None:
+        """Every region's team channel in the stand-in (open_team_channels), shown by a name: #sc-west-midlands."""
+        open_team_channels(self.standin, self.services)
+        for team in self.services.teams().teams:
             if team.channel and team.channel != self.renderer.team_channel:
                 self.renderer.channels.setdefault(team.channel, "sc-" + re.sub(r"[^a-z]+", "-", team.region.lower()))
 
