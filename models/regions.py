@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.areas import normalise
@@ -117,6 +118,11 @@ def set_team(session: Session, region: str, channel: str, staff: set[str], manag
         raise InputError(f"<#{channel}> is already the team channel of {min(taken)}: each region has its own.")
     session.merge(RegionTeam(region=name, channel_id=channel, target_date=target_date, changed_by=by,
                              changed_at=at))
+    try:
+        session.flush()
+    except IntegrityError:  # the unique index: another `scbot region set` gave it away a moment ago
+        raise InputError(f"<#{channel}> was made another region's team channel a moment ago: each region has "
+                         "its own.") from None
     session.exec(delete(RegionPerson).where(col(RegionPerson.region) == name))
     session.add_all([RegionPerson(region=name, user_id=user, role=STAFF) for user in sorted(staff)]
                     + [RegionPerson(region=name, user_id=user, role=MANAGER) for user in sorted(managers)])

@@ -288,6 +288,13 @@ class RegionTeam(SQLModel, table=True):
     changed_at: datetime
 
 
+# Each region its own team channel, even when two `scbot region set` run at once (migration 0010).
+REGION_TEAM_CHANNEL_INDEX = Index(
+    "uq_regionteam_channel", RegionTeam.channel_id, unique=True,
+    sqlite_where=text("channel_id <> ''"), postgresql_where=text("channel_id <> ''"),
+)
+
+
 class RegionPerson(SQLModel, table=True):
     """One of a region's staff (who may write without being in its channel) or managers."""
 

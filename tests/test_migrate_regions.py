@@ -120,3 +120,28 @@ def test_an_east_midlands_database_of_0009_upgrades_with_nothing_lost(kind, tmp_
         again = snapshot(engine)
         assert [row.pop("region") for row in again["conversation"]] == ["East Midlands"] * 3
         assert without(again, "botsetting", "region") == before
+
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_database_gives_each_region_its_own_channel(kind, tmp_path):
+    """Two `scbot region set` runs at once each find the channel free before either saves: the database keeps the
+    second from saving it. A team with no channel yet ("") may be many regions'."""
+    with fresh_database(kind, tmp_path) as url:
+        assert scbot("db", "upgrade", env={"DATABASE_URL": url, "SC_DATA_DIR": str(tmp_path)}).returncode == 0
+        engine = get_engine(url)
+        team = sa.MetaData()
+        team.reflect(engine, only=["regionteam"])
+        insert = team.tables["regionteam"].insert()
+
+        def region(name: str, channel: str) -> dict:
+            return {"region": name, "channel_id": channel, "changed_by": "U0ADMIN", "changed_at": AT}
+
+        with engine.begin() as connection:
+            connection.execute(insert, [region("West Midlands", "C0SHARED"), region("North East", "")])
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+            connection.execute(insert, [region("London", "C0SHARED")])
+        with engine.begin() as connection:
+            connection.execute(insert, [region("South West", "")])
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT COUNT(*) FROM regionteam")).scalar() == 3

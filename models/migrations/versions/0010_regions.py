@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column("changed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("region"),
     )
+    op.create_index("uq_regionteam_channel", "regionteam", ["channel_id"], unique=True,
+                    sqlite_where=sa.text("channel_id <> ''"), postgresql_where=sa.text("channel_id <> ''"))
     op.create_table(
         "regionperson",
         sa.Column("region", text, nullable=False),
@@ -79,4 +81,5 @@ def downgrade() -> None:
     with op.batch_alter_table("conversation") as batch:
         batch.drop_column("region")
     op.drop_table("regionperson")
+    op.drop_index("uq_regionteam_channel", "regionteam")
     op.drop_table("regionteam")
