@@ -46,8 +46,9 @@ def request_extract(services: Services, spec: ExtractSpec, command: Command) -> 
 
 
 def requested(services: Services, spec: ExtractSpec, user: str) -> str:
+    theirs = frozenset(team.region for team in services.teams().teams if services.is_team_member(user, team))
     with services.session() as session:
-        request = save_request(session, spec, user)
+        request = save_request(session, spec, user, theirs)
     return _queue(services, request.id, request.channel_id)
 
 

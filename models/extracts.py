@@ -212,8 +212,10 @@ def spec_from_form(directory: AreaDirectory, chosen: list[str], topics: list[str
 
 # --- the request's life ----------------------------------------------------------
 
-def where_to_post(session: Session, subject: Subject) -> tuple[str, str]:
-    """(channel, thread) of the conversation covering every area of the subject; ("", "") for a DM."""
+def where_to_post(session: Session, subject: Subject, regions: frozenset[str] | None = None) -> tuple[str, str]:
+    """(channel, thread) of the conversation covering every area of the subject; ("", "") for a DM. With
+    `regions` (those whose team the requester is in), a conversation of another region's is not one they
+    can be sure to read: the files come to them in a DM instead."""
     covering = session.exec(
         select(ConversationArea.conversation_id)
         .where(col(ConversationArea.area_code).in_(subject.codes))
@@ -223,11 +225,14 @@ def where_to_post(session: Session, subject: Subject) -> tuple[str, str]:
     if covering is None:
         return "", ""
     conversation = session.get(Conversation, covering)
-    return (conversation.channel_id, conversation.card_ts) if conversation.card_ts else ("", "")
+    if not conversation.card_ts or (regions is not None and conversation.region not in regions):
+        return "", ""
+    return conversation.channel_id, conversation.card_ts
 
 
-def save_request(session: Session, spec: ExtractSpec, user: str) -> ExtractRequest:
-    channel, thread = where_to_post(session, spec.subject)
+def save_request(session: Session, spec: ExtractSpec, user: str,
+                 regions: frozenset[str] | None = None) -> ExtractRequest:
+    channel, thread = where_to_post(session, spec.subject, regions)
     request = ExtractRequest(
         requested_by=user, requested_at=clock.now(), subject=spec.subject.name, subject_kind=spec.subject.kind,
         area_codes=",".join(spec.subject.codes), topics=",".join(spec.topics), formats=",".join(spec.formats),

@@ -17,7 +17,7 @@ from models.db import get_engine, session_scope
 from models.migrate import upgrade
 from models.national_areas import import_national_areas
 from models.regions import set_team
-from models.tables import ActionItem, Conversation, LogEntry
+from models.tables import ActionItem, Conversation, ExtractRequest, LogEntry
 from models.team import list_read, roster
 from tests.conftest import (
     CLEARED_TABLES,
@@ -371,3 +371,21 @@ def test_a_mention_asking_whats_overdue_answers_for_the_region_of_its_channel(re
     assert regions.event(event, f"Ev{uuid.uuid4().hex[:12].upper()}").status == 200
     [answer] = regions.slack.wait_for("chat.postMessage", where=lambda args: args.get("channel") == WM_CHANNEL)
     assert "Book the workshop" in answer.args["text"] and "Send the SHMA" not in answer.args["text"]
+
+
+def test_an_extract_of_another_regions_conversation_comes_to_the_person_not_its_thread(regions):
+    """An East Midlands member may ask for Birmingham's figures, but Birmingham's thread is in the West Midlands'
+    channel, where they may not be: the files come to them in a direct message. Its own team gets them in the
+    thread."""
+    assert "Started" in regions.said_in(WM_CHANNEL, "start Birmingham", WM_MEMBER)
+    regions.run_jobs()
+    [card] = regions.cards_in(WM_CHANNEL)
+    regions.command_in(TEAM_CHANNEL, "extract Birmingham prices 2010 as csv", MEMBER)
+    [answer] = regions.responses(user=MEMBER)
+    assert "The files will arrive in a direct message from me" in answer["text"]
+    regions.command_in(WM_CHANNEL, "extract Birmingham prices 2010 as csv", WM_MEMBER)
+    [answer] = regions.responses(user=WM_MEMBER)
+    assert f"The files will arrive in the conversation's thread in <#{WM_CHANNEL}>" in answer["text"]
+    requests = {request.requested_by: request for request in regions.rows(ExtractRequest)}
+    assert (requests[MEMBER].channel_id, requests[MEMBER].thread_ts) == ("", "")
+    assert (requests[WM_MEMBER].channel_id, requests[WM_MEMBER].thread_ts) == (WM_CHANNEL, card["ts"])
