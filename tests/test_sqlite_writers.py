@@ -12,7 +12,8 @@ from models.db import SQLITE_BUSY_MS, _make_engine, session_scope
 from models.errors import ServiceDown
 from models.migrate import upgrade
 
-NOTE = text("INSERT INTO botsetting (key, value, changed_by, changed_at) VALUES (:key, 'x', 'U1', '2026-01-01')")
+NOTE = text("INSERT INTO botsetting (region, key, value, changed_by, changed_at) "
+            "VALUES ('East Midlands', :key, 'x', 'U1', '2026-01-01')")
 
 
 @pytest.fixture
