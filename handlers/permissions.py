@@ -19,6 +19,9 @@ NOT_TEAM = ("Only the regional team can change Single Conversations: members of 
             "or staff listed in the bot's settings. You can still read them: try `/sc show <area>`.")
 NOT_MANAGER = ("Only managers (listed in the bot's settings) can do that. `/sc progress` shows the progress "
                "figures to anyone.")
+ANOTHER_REGIONS_MANAGER = ("This is {here} team's channel, and you manage {theirs}: ask from {theirs} team's "
+                           "channel or in a direct message with me. `/sc progress` shows any region's figures to "
+                           "anyone.")
 MEMBERS_NOT_READ = ("I haven't read the team channel's members from Slack yet, so I can't tell whether you may "
                     "change Single Conversations. Nothing was changed; please try again in a minute. "
                     "You can still read them: try `/sc show <area>`.")
@@ -53,6 +56,10 @@ def check(services: Services, who: Who, user: str, channel: str = "") -> None:
         return
     team = services.team_of(user, channel)
     if who is Who.MANAGERS and user not in team.managers | services.teams().national_managers:
+        theirs = next((other for other in services.teams().teams if user in other.managers), None)
+        if theirs is not None:  # a manager of another region, asking in this one's channel
+            raise Refused(ANOTHER_REGIONS_MANAGER.format(here=region_in_words(team.region),
+                                                         theirs=region_in_words(theirs.region)))
         raise Refused(NOT_MANAGER)
     if who is Who.TEAM:
         # Any region's team: which region's areas the request writes to is known once its words are read.

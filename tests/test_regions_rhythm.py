@@ -243,6 +243,10 @@ def test_a_regions_managers_change_its_settings_and_no_other_regions(regions):
     assert "not one I recognise" in str(regions.submit(forged(view, "Narnia"), SETTINGS, user=WM_MANAGER).json)
     # A manager of no region, from the West Midlands channel: refused before the form opens.
     assert "Only managers" in command_in(regions, WM, "settings", OUTSIDER).message_text
+    # A West Midlands manager in the East Midlands' channel: told whose channel it is and where to ask.
+    said = command_in(regions, TEAM_CHANNEL, "settings", WM_MANAGER).message_text
+    assert "This is the East Midlands team's channel, and you manage the West Midlands: ask from the West " \
+           "Midlands team's channel or in a direct message with me." in said
     with Session(regions.engine) as session:
         east = ReminderSettings.load(session, HOME, TEAM_CHANNEL, at("2011-04-01T00:00").date())
     assert (east.digest_weekday, east.stale_days, east.version) == (0, 21, "")
