@@ -110,8 +110,7 @@ class Services:
         self._redis: redis.Redis | None = None
         self._lock = threading.Lock()
         self._rosters: dict[str, tuple[float, Roster]] = {}
-        self._directory: tuple[float, AreaDirectory] | None = None
-        self._teams: tuple[float, Teams] | None = None
+        self._cache: dict[str, tuple[float, AreaDirectory | Teams]] = {}  # see _kept
 
     @functools.cached_property
     def engine(self) -> Engine:
@@ -154,15 +153,8 @@ class Services:
 
     def teams(self) -> Teams:
         """Every region's team: those set by `scbot region set`, and the environment's."""
-        with self._lock:
-            cached = self._teams
-        if cached and time.monotonic() - cached[0] < DIRECTORY_TTL:
-            return cached[1]
-        with self.session() as session:
-            teams = load_teams(session, self.environment_team(), self.settings.managers)
-        with self._lock:
-            self._teams = (time.monotonic(), teams)
-        return teams
+        return self._kept("teams", lambda session: load_teams(session, self.environment_team(),
+                                                              self.settings.managers))
 
     def team_of(self, user_id: str, channel: str = "") -> Team:
         """The team a request is for: the one whose channel it was made in, else the first the person is in
@@ -175,15 +167,19 @@ class Services:
                      if user_id in team.managers or self.is_team_member(user_id, team)), teams.default)
 
     def directory(self) -> AreaDirectory:
+        return self._kept("directory", load_directory)
+
+    def _kept(self, name: str, load):
+        """What `load(session)` read, kept for DIRECTORY_TTL seconds."""
         with self._lock:
-            cached = self._directory
+            cached = self._cache.get(name)
         if cached and time.monotonic() - cached[0] < DIRECTORY_TTL:
             return cached[1]
         with self.session() as session:
-            directory = load_directory(session)
+            value = load(session)
         with self._lock:
-            self._directory = (time.monotonic(), directory)
-        return directory
+            self._cache[name] = (time.monotonic(), value)
+        return value
 
     def is_team_member(self, user_id: str, team: Team | None = None) -> bool | None:
         """A team's staff and the members of its channel may write to its region's conversations (the
