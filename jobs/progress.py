@@ -53,18 +53,20 @@ def settings_of(services: Services, session, scope: Scope) -> ReminderSettings:
 def enqueue_chart(services: Services, request: ProgressRequest, channel: str, user: str, trigger_id: str) -> None:
     """The chart for `channel`, or for `user` privately when `channel` is empty."""
     services.enqueue(post_chart, f"chart:{trigger_id}", channel, user, request.group_text,
-                     request.as_of.isoformat(), request.region, clock.now().isoformat(),
+                     request.as_of.isoformat(), clock.now().isoformat(), request.region,
                      job_id=job_id(f"progress-chart-{trigger_id}"), queue="documents")
 
 
 def enqueue_report(services: Services, request: ProgressRequest, channel: str, thread_ts: str, user: str) -> None:
     services.enqueue(post_report, f"report:{channel}:{thread_ts}", channel, thread_ts, request.group_text,
-                     request.as_of.isoformat(), user, request.region, clock.now().isoformat(),
+                     request.as_of.isoformat(), user, clock.now().isoformat(), request.region,
                      job_id=job_id(f"progress-report-{channel}-{thread_ts}"), queue="documents")
 
 
-def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str, region: str, asked_at: str) -> dict:
-    """`region`: whose team asked, where `group_text` is looked for first."""
+def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str, asked_at: str,
+               region: str = "") -> dict:
+    """`region`: whose team asked, where `group_text` is looked for first ("" in a job queued before regions:
+    the environment's region's)."""
     services = worker_services()
     with services.session() as session:
         progress = measure_scope(services, session, scope_of(services.directory(), group_text, region),
@@ -78,8 +80,8 @@ def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str, r
     return {"uploaded": uploaded}
 
 
-def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: str, user: str, region: str,
-                asked_at: str) -> dict:
+def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: str, user: str, asked_at: str,
+                region: str = "") -> dict:
     """A scope's report; England's has a row per region (each against its own target) before the areas."""
     services = worker_services()
     directory = services.directory()
