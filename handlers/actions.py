@@ -7,7 +7,7 @@ from bot.views import blocks, forms
 from bot.views.ids import ActionId
 from handlers.conversations import actions_list, conversation_card, moved_on
 from handlers.permissions import Who, channel_of, check_conversation, only
-from handlers.replies import thread_note
+from handlers.replies import conversation_note
 from models.conversations import (
     complete_action,
     conversation_of_action,
@@ -56,7 +56,7 @@ def register(app: App, services: Services) -> None:
             item, changed = complete_action(session, action_id, user)
         ack()
         if changed:
-            note = thread_note(services, item.conversation_id, conversation.region)
+            note = conversation_note(services, conversation)
             said = f":white_check_mark: Done: {blocks.escape(item.text)}.{note}"
         else:  # pressed twice, or by two people at once: the first press did it
             said = f":white_check_mark: Already done by <@{item.done_by}>: {blocks.escape(item.text)}."

@@ -8,7 +8,7 @@ from bot.services import Services
 from bot.views import blocks, forms
 from bot.views import conversation as conversation_views
 from handlers.permissions import check_region
-from handlers.replies import thread_note
+from handlers.replies import conversation_note, thread_note
 from models import clock
 from models.areas import AreaDirectory, AreaGroup
 from models.commands import (
@@ -159,14 +159,14 @@ def start_for(services: Services, group: AreaGroup, user: str) -> str:
         conversation = start_conversation(session, services.directory(), group, Details(lead_user_id=user), user)
     return (f":tada: Started the Single Conversation with *{blocks.escape(conversation.title)}*, "
             f"stage {STAGES[conversation.stage]}; you lead it."
-            + thread_note(services, conversation.id, conversation.region))
+            + conversation_note(services, conversation))
 
 
 def log(services: Services, request: LogRequest, command: Command) -> str:
     with services.session() as session:
-        conversation_id, title = log_note(session, request.group, command.user, request.text)
+        conversation_id, title, channel = log_note(session, request.group, command.user, request.text)
     region = services.directory().region_of(request.group)
-    return f":memo: Logged for *{blocks.escape(title)}*." + thread_note(services, conversation_id, region)
+    return f":memo: Logged for *{blocks.escape(title)}*." + thread_note(services, conversation_id, region, channel)
 
 
 def stage(services: Services, request: StageRequest, command: Command) -> str | dict:
@@ -185,7 +185,7 @@ def stage(services: Services, request: StageRequest, command: Command) -> str | 
 
 def moved_on(services: Services, conversation: Conversation, stage: str) -> str:
     return (f":arrow_right: *{blocks.escape(conversation.title)}* is now at "
-            f"*{blocks.stage_label(stage)}*." + thread_note(services, conversation.id, conversation.region))
+            f"*{blocks.stage_label(stage)}*." + conversation_note(services, conversation))
 
 
 def confidence(services: Services, request: ConfidenceRequest, command: Command) -> str:
@@ -194,7 +194,7 @@ def confidence(services: Services, request: ConfidenceRequest, command: Command)
         assessment = assess(session, conversation, request.rating, request.reason, command.user)
         said = conversation_views.confidence_text(assessment)
     return (f":traffic_light: Delivery confidence for *{blocks.escape(conversation.title)}*: {said}"
-            + thread_note(services, conversation.id, conversation.region))
+            + conversation_note(services, conversation))
 
 
 def action(services: Services, request: ActionRequest, command: Command) -> str:
@@ -203,4 +203,4 @@ def action(services: Services, request: ActionRequest, command: Command) -> str:
         item = add_action(session, conversation, request.text, request.owner, request.due_on, command.user)
     due = f", due {blocks.day(request.due_on)}" if request.due_on else ""
     return (f":pushpin: Action for <@{request.owner}>{due} on *{blocks.escape(conversation.title)}*: "
-            f"{blocks.escape(item.text)}." + thread_note(services, conversation.id, conversation.region))
+            f"{blocks.escape(item.text)}." + conversation_note(services, conversation))

@@ -6,6 +6,7 @@ from bot.services import Services
 from bot.views.forms import notice_modal
 from jobs.threads import enqueue_sync, region_channel
 from models.errors import ServiceDown
+from models.tables import Conversation
 
 
 def ephemeral(body: dict) -> dict:
@@ -25,13 +26,18 @@ def queue_thread(services: Services, conversation_id: int) -> bool:
     return True
 
 
-def thread_note(services: Services, conversation_id: int, region: str = "") -> str:
-    """Queue the thread's update, and say where it will show (the team channel of the conversation's `region`),
-    or that the thread will catch up."""
+def thread_note(services: Services, conversation_id: int, region: str = "", channel: str = "") -> str:
+    """Queue the thread's update, and say where it will show: the channel of the conversation's card (`channel`),
+    or before it is posted the team channel of its `region`; or that the thread will catch up."""
     if not queue_thread(services, conversation_id):
         return f"\n:hourglass: {QUEUE_DOWN}"
-    channel = region_channel(services, region)
+    channel = channel or region_channel(services, region)
     return f" It will show in the conversation's thread in <#{channel}>." if channel else ""
+
+
+def conversation_note(services: Services, conversation: Conversation) -> str:
+    """`thread_note` for a conversation at hand."""
+    return thread_note(services, conversation.id, conversation.region, conversation.channel_id)
 
 
 def tell(body: dict, respond: Respond | None, client: WebClient, reply: dict) -> None:

@@ -159,22 +159,23 @@ _POSTGRESQL_NOTE = f"""WITH touched AS (
     UPDATE conversation SET last_activity_at = %(now)s
     WHERE id = (SELECT conversation_id FROM conversationarea WHERE area_code = ANY(%(codes)s)
                 ORDER BY conversation_id LIMIT 1)
-    RETURNING id, title)
+    RETURNING id, title, channel_id)
 INSERT INTO logentry ({_ENTRY_COLUMNS})
 SELECT id, %(author)s, %(now)s, 'note', %(text)s, '', '', '', NULL, '' FROM touched
-RETURNING conversation_id, (SELECT title FROM touched)"""
+RETURNING conversation_id, (SELECT title FROM touched), (SELECT channel_id FROM touched)"""
 # SQLite: two statements in one transaction (in process: no round trips to save).
 _SQLITE_TOUCH = """UPDATE conversation SET last_activity_at = :now
     WHERE id = (SELECT conversation_id FROM conversationarea WHERE area_code IN ({codes})
                 ORDER BY conversation_id LIMIT 1)
-    RETURNING id, title"""
+    RETURNING id, title, channel_id"""
 _SQLITE_NOTE = (f"INSERT INTO logentry ({_ENTRY_COLUMNS}) "
                 "VALUES (:id, :author, :now, 'note', :text, '', '', '', NULL, '')")
 
 
-def log_note(session: Session, group: AreaGroup, author: str, text: str) -> tuple[int, str]:
+def log_note(session: Session, group: AreaGroup, author: str, text: str) -> tuple[int, str, str]:
     """`add_log_entry` for the conversation covering `group`, for the busiest write there is (a `/sc log`, in its
-    acknowledgement): the conversation's (id, title). It must be the first thing done in its session."""
+    acknowledgement): the conversation's (id, title, card's channel: "" until posted). It must be the first thing
+    done in its session."""
     text = check_text("log entry", text, LOG_TEXT_MAX)
     now = clock.now()
     if session.get_bind().dialect.name == "postgresql":
@@ -193,7 +194,7 @@ def log_note(session: Session, group: AreaGroup, author: str, text: str) -> tupl
             connection.exec_driver_sql(_SQLITE_NOTE, {"id": found[0], "author": author, "now": stamp, "text": text})
     if found is None:
         raise NoConversation(group)
-    return found[0], found[1]
+    return found[0], found[1], found[2]
 
 
 @dataclass(frozen=True)

@@ -389,3 +389,16 @@ def test_an_extract_of_another_regions_conversation_comes_to_the_person_not_its_
     requests = {request.requested_by: request for request in regions.rows(ExtractRequest)}
     assert (requests[MEMBER].channel_id, requests[MEMBER].thread_ts) == ("", "")
     assert (requests[WM_MEMBER].channel_id, requests[WM_MEMBER].thread_ts) == (WM_CHANNEL, card["ts"])
+
+
+def test_a_reply_names_the_channel_the_card_is_in(regions):
+    """A card stays where it was posted: once a region's team channel is changed (`scbot region set`), replies
+    about an older conversation name the channel its card and thread are in, not the region's new one."""
+    assert "Started" in regions.said_in(WM_CHANNEL, "start Birmingham", WM_MEMBER)
+    regions.run_jobs()
+    with regions.engine.begin() as connection:  # its card posted in the region's channel of that time
+        connection.execute(text("UPDATE conversation SET channel_id = 'C0WMBEFORE'"))
+    said = regions.said_in(WM_CHANNEL, "log Birmingham Met the council", WM_MEMBER)
+    assert "It will show in the conversation's thread in <#C0WMBEFORE>." in said
+    said = regions.said_in(WM_CHANNEL, "stage Birmingham evidence", WM_MEMBER)
+    assert "It will show in the conversation's thread in <#C0WMBEFORE>." in said
