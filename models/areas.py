@@ -72,8 +72,14 @@ def region_in_words(region: str) -> str:
     return region if region in ("London", "Yorkshire and The Humber") else f"the {region}"
 
 
-def _plural(kind: str) -> str:
-    return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+# An area outside any county is listed and counted with the others of its kind of authority.
+KIND_GROUPS = {"London borough": "London boroughs", "Metropolitan district": "Metropolitan districts",
+               "Unitary authority": "Unitary authorities", "Shire district": "Shire districts"}
+
+
+def county_or_kind(area: Area) -> str:
+    """The county of a shire district; for any other area, its kind of authority: "London boroughs"."""
+    return area.county or KIND_GROUPS.get(area.kind, area.kind or "Other areas")
 
 
 class AreaDirectory:
@@ -244,14 +250,9 @@ class AreaDirectory:
         by_county: dict[str, list[Area]] = defaultdict(list)
         by_kind: dict[str, list[Area]] = defaultdict(list)
         for area in self.areas:
-            if area.hma:
-                continue
-            if area.county:
-                by_county[area.county].append(area)
-            else:
-                by_kind[area.kind or "Other area"].append(area)
-        kinds = {(_plural(kind) if len(areas) > 1 else kind): areas for kind, areas in by_kind.items()}
-        return [*self.hmas.items(), *sorted(by_county.items()), *sorted(kinds.items())]
+            if not area.hma:
+                (by_county if area.county else by_kind)[county_or_kind(area)].append(area)
+        return [*self.hmas.items(), *sorted(by_county.items()), *sorted(by_kind.items())]
 
     def names(self, group: AreaGroup) -> list[str]:
         return [self.by_code[code].name for code in group.codes]

@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models import clock
-from models.areas import AreaDirectory, UnknownArea, normalise
+from models.areas import AreaDirectory, UnknownArea, county_or_kind, normalise
 from models.errors import InputError
 from models.regions import ENGLAND, REGIONS, region_named
 from models.stages import STAGES
@@ -258,7 +258,8 @@ def read_history(session: Session, before: datetime) -> History:
 
 
 # What a scope's areas are counted by: several regions by region; a region by HMA where it has them (the East
-# Midlands), else by county. Areas outside any are counted together, under a name saying so.
+# Midlands), else by county, an area outside any county with the others of its kind ("London boroughs"). Areas
+# outside any region or HMA are counted together, under a name saying so.
 NOT_IN = {"region": "No region", "HMA": "Not in an HMA", "county": "Not in a county"}
 
 
@@ -269,7 +270,7 @@ def groups_by(areas: list[Area]) -> str:
 
 
 def group_of(area: Area, by: str) -> str:
-    return {"region": area.region, "HMA": area.hma, "county": area.county}[by] or NOT_IN[by]
+    return {"region": area.region, "HMA": area.hma, "county": county_or_kind(area)}[by] or NOT_IN[by]
 
 
 def measure(session: Session, directory: AreaDirectory, scope: Scope, as_of: date, target: date,

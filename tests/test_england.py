@@ -109,8 +109,8 @@ def test_england_lists_every_region_and_each_line_is_the_regions_own_answer(nati
 
 def test_a_region_without_hmas_is_counted_by_county(nation):
     said = ask(nation, "progress", user=WM_MANAGER, channel=WM).message_text
-    assert "Progress: West Midlands" in said and "*By county*\n• Not in a county: " in said
-    assert "• Staffordshire: " in said and "By HMA" not in said
+    assert "Progress: West Midlands" in said and "*By county*\n• Metropolitan districts: " in said
+    assert "• Staffordshire: " in said and "• Unitary authorities: " in said and "By HMA" not in said
     said = ask(nation, "progress", user=MEMBER, channel=TEAM_CHANNEL).message_text
     assert "Progress: East Midlands" in said and "*By HMA*\n" in said
 

@@ -151,7 +151,9 @@ def test_the_monday_digest_goes_to_every_regions_channel_once_with_its_own_figur
     assert "*West Midlands*: *1 of 30 areas have begun* (3%)" in west
     assert "Started the Single Conversation with Birmingham" in west
     assert "Leicester" not in west and "Derby" not in west
-    assert "• Staffordshire: Cannock Chase" in west and "• Not in a county: Coventry, Dudley" in west  # no HMAs
+    # No HMAs: by county, and the areas outside one by their kind of authority.
+    assert "• Staffordshire: Cannock Chase" in west and "• Metropolitan districts: Coventry, Dudley" in west
+    assert "• Unitary authorities: Herefordshire, Shropshire" in west
     assert "142 days* to the target" in west  # its own target: 1 June 2011
     [east] = digests[TEAM_CHANNEL]
     assert "*East Midlands*: *1 of 40 areas have begun*" in east and "Birmingham" not in east
@@ -274,8 +276,9 @@ def test_progress_is_the_regions_where_it_is_asked(regions):
     said = command_in(regions, WM, "progress", OUTSIDER).message_text  # reading is open to anyone
     assert "Progress: West Midlands" in said and "*1 of 30 areas have begun* (3%)" in said
     assert "*Target*\n1 Jun 2011" in said
-    # A region without HMAs is counted by county, its unitary and metropolitan areas together.
-    assert "*By county*\n• Not in a county: 1 of 11\n• Staffordshire: 0 of 8" in said and "By HMA" not in said
+    # A region without HMAs is counted by county, its metropolitan districts and its unitaries each together.
+    assert "*By county*\n• Metropolitan districts: 1 of 7\n• Staffordshire: 0 of 8" in said and "By HMA" not in said
+    assert "• Unitary authorities: 0 of 4" in said
     # A direct message from the region's staff is the region's; an area of another region is found, against
     # its own region's target.
     assert "Progress: West Midlands" in command_in(regions, "D0WMSTAFF", "progress", WM_STAFF).message_text
@@ -306,7 +309,7 @@ def test_each_region_has_its_own_coverage_canvas(regions):
     [west] = regions.slack.canvases_in(WM)
     markdown = west["markdown"]
     assert markdown.startswith("# Coverage: West Midlands\n**1 of 30 areas have begun (3%).**")
-    assert "## Staffordshire (0 of 8 begun)" in markdown and "## Not in a county (1 of 11 begun)" in markdown
+    assert "## Staffordshire (0 of 8 begun)" in markdown and "## Metropolitan districts (1 of 7 begun)" in markdown
     assert "| Birmingham | Engaged (1 of 6) |" in markdown and "Leicester" not in markdown
     [east] = regions.slack.canvases_in(TEAM_CHANNEL)
     assert east["markdown"].startswith("# Coverage: East Midlands") and "Birmingham" not in east["markdown"]
