@@ -82,7 +82,7 @@ def canvas_content(session: Session, directory: AreaDirectory, region: str, toda
     areas = [directory.by_code[code] for code in scope.codes]
     by = groups_by(areas)
     # Areas in no group (no HMA, no county) last.
-    in_order = sorted(areas, key=lambda a: (group_of(a, by) == NOT_IN[by], group_of(a, by), a.name))
+    in_order = sorted(areas, key=lambda a: (group_of(a, by) == NOT_IN.get(by), group_of(a, by), a.name))
     return CanvasContent(progress, tuple(
         HmaRows(group, tuple(row(area) for area in members))
         for group, members in itertools.groupby(in_order, key=lambda a: group_of(a, by))))

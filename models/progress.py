@@ -260,17 +260,21 @@ def read_history(session: Session, before: datetime) -> History:
 # What a scope's areas are counted by: several regions by region; a region by HMA where it has them (the East
 # Midlands), else by county, an area outside any county with the others of its kind ("London boroughs"). Areas
 # outside any region or HMA are counted together, under a name saying so.
-NOT_IN = {"region": "No region", "HMA": "Not in an HMA", "county": "Not in a county"}
+NOT_IN = {"region": "No region", "HMA": "Not in an HMA"}
 
 
 def groups_by(areas: list[Area]) -> str:
     if len({a.region for a in areas}) > 1:
         return "region"
-    return "HMA" if any(a.hma for a in areas) else "county"
+    if any(a.hma for a in areas):
+        return "HMA"
+    return "county" if any(a.county for a in areas) else "kind of authority"  # London has no counties
 
 
 def group_of(area: Area, by: str) -> str:
-    return {"region": area.region, "HMA": area.hma, "county": county_or_kind(area)}[by] or NOT_IN[by]
+    if by in NOT_IN:
+        return (area.region if by == "region" else area.hma) or NOT_IN[by]
+    return county_or_kind(area)
 
 
 def measure(session: Session, directory: AreaDirectory, scope: Scope, as_of: date, target: date,
@@ -289,7 +293,8 @@ def measure(session: Session, directory: AreaDirectory, scope: Scope, as_of: dat
     by = groups_by(areas)
     groups = _tallies(areas, start_day, lambda a: group_of(a, by))
     # Counted by county as well, unless that is what the groups are.
-    counties = () if by == "county" else _tallies([a for a in areas if a.county], start_day, lambda a: a.county)
+    counties = (() if by in ("county", "kind of authority")
+                else _tallies([a for a in areas if a.county], start_day, lambda a: a.county))
 
     this_monday = as_of - timedelta(days=as_of.weekday())
     mondays = [this_monday - timedelta(weeks=n) for n in range(WEEKS_SHOWN - 1, -1, -1)]

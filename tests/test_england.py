@@ -115,6 +115,12 @@ def test_a_region_without_hmas_is_counted_by_county(nation):
     assert "Progress: East Midlands" in said and "*By HMA*\n" in said
 
 
+def test_london_with_no_counties_is_counted_by_kind_of_authority(nation):
+    said = ask(nation, "progress London", user=MEMBER, channel=TEAM_CHANNEL).message_text
+    assert "Progress: London" in said and "*By kind of authority*\n• City of London: " in said
+    assert "• London boroughs: " in said and "By county" not in said
+
+
 def report(workspace: Workspace, typed: str, user: str, channel: str) -> dict[str, dict]:
     """Ask for a report and run its job: the files it put in Slack, by name."""
     before, posts = set(workspace.slack.files), len(workspace.slack.calls_to("chat.postMessage"))
