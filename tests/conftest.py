@@ -158,6 +158,41 @@ def running_bot(kind: str, folder, redis_url: str, slack: StandInWithControls, p
             process.wait(15)
 
 
+@contextmanager
+def reading_as_the_bot(workspace: Workspace, env: dict, monkeypatch, now: str):
+    """This process reading a running bot's settings, with its clock at `now`, for a test's jobs run here;
+    afterwards every payload the test sent is checked as Block Kit, and the clock and settings are put back."""
+    from models import clock
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    worker_services.cache_clear()
+    clock.configure("Europe/London", now)
+    yield workspace
+    for method, payload in workspace.sent_payloads():
+        assert_valid_block_kit(method, payload)
+    workspace.acks.clear()
+    clock.configure("Europe/London")
+    get_settings.cache_clear()
+    worker_services.cache_clear()
+
+
+@contextmanager
+def clean_slate(workspace: Workspace, env: dict, slack: StandInWithControls, monkeypatch, now: str,
+                tables: list[str]):
+    """`reading_as_the_bot`, on a running bot whose `tables` (and who is in which channel) are emptied, with its
+    Redis and the stand-in reset."""
+    with workspace.engine.begin() as connection:
+        for table in [*tables, "teammember"]:
+            connection.execute(text(f"DELETE FROM {table}"))
+    workspace.redis.flushdb()
+    slack.reset()
+    slack.members.clear()
+    with reading_as_the_bot(workspace, env, monkeypatch, now):
+        yield workspace
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request, tmp_path_factory, redis_server_url, slack):
     with running_bot(request.param, tmp_path_factory.mktemp(request.param), redis_server_url, slack) as running:

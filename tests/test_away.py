@@ -4,7 +4,6 @@ from datetime import datetime
 
 import pytest
 import redis
-from sqlalchemy import text
 
 from bot.clock import tick
 from jobs import worker_services
@@ -15,13 +14,12 @@ from models.db import get_engine
 from models.migrate import upgrade
 from models.reminders import When, add_reminder
 from models.tables import Absence, Delivery, Reminder
-from tests.conftest import CLEARED_TABLES, running_bot
+from tests.conftest import CLEARED_TABLES, clean_slate, running_bot
 from tests.workspace import (
     MEMBER,
     OUTSIDER,
     TEAM_CHANNEL,
     Workspace,
-    assert_valid_block_kit,
 )
 
 NOW = "2010-11-22T10:00"  # a Monday
@@ -45,31 +43,13 @@ def pinned(request, tmp_path_factory, redis_server_url, slack):
 def team(pinned, slack, monkeypatch):
     """A clean slate on the pinned server, MEMBER and DEPUTY in the team; jobs run here read its settings and
     this process's clock says NOW until a test moves it."""
-    from bot.settings import get_settings
-
     workspace, env = pinned
-    with workspace.engine.begin() as connection:
-        for table in [*CLEARED_TABLES, "teammember"]:
-            connection.execute(text(f"DELETE FROM {table}"))
-    workspace.redis.flushdb()
-    slack.reset()
-    slack.members.clear()
-    slack.users.update({DEPUTY: "deputy"})
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    worker_services.cache_clear()
-    clock.configure("Europe/London", NOW)
-    workspace.join(MEMBER)
-    workspace.join(DEPUTY)
-    yield workspace
-    for method, payload in workspace.sent_payloads():
-        assert_valid_block_kit(method, payload)
-    workspace.acks.clear()
-    slack.users.pop(DEPUTY, None)
-    clock.configure("Europe/London")
-    get_settings.cache_clear()
-    worker_services.cache_clear()
+    with clean_slate(workspace, env, slack, monkeypatch, NOW, CLEARED_TABLES):
+        slack.users.update({DEPUTY: "deputy"})
+        workspace.join(MEMBER)
+        workspace.join(DEPUTY)
+        yield workspace
+        slack.users.pop(DEPUTY, None)
 
 
 def run_at(team: Workspace, when: str) -> list[str]:

@@ -11,11 +11,9 @@ import redis
 from openpyxl import load_workbook
 
 from bot.offline import payloads as slack_payloads
-from jobs import worker_services
-from models import clock
 from models.db import get_engine
 from models.regions import REGIONS
-from tests.conftest import running_bot
+from tests.conftest import reading_as_the_bot, running_bot
 from tests.test_regions_rhythm import scbot
 from tests.workspace import (
     MANAGER,
@@ -24,7 +22,6 @@ from tests.workspace import (
     TEAM_CHANNEL,
     Reply,
     Workspace,
-    assert_valid_block_kit,
 )
 
 NOW = "2011-03-31T17:00"
@@ -50,24 +47,12 @@ def england(request, tmp_path_factory, redis_server_url, slack):
 
 @pytest.fixture
 def nation(england, slack, monkeypatch):
-    from bot.settings import get_settings
-
     workspace, env = england
     workspace.redis.flushdb()
     slack.reset()
     slack.joined.add(WM)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    worker_services.cache_clear()
-    clock.configure("Europe/London", NOW)
-    yield workspace
-    for method, payload in workspace.sent_payloads():
-        assert_valid_block_kit(method, payload)
-    workspace.acks.clear()
-    clock.configure("Europe/London")
-    get_settings.cache_clear()
-    worker_services.cache_clear()
+    with reading_as_the_bot(workspace, env, monkeypatch, NOW):
+        yield workspace
 
 
 def ask(workspace: Workspace, typed: str, user: str = OUTSIDER, channel: str = "D0OUTSIDE") -> Reply:

@@ -13,7 +13,6 @@ from datetime import datetime
 
 import pytest
 import redis
-from sqlalchemy import text
 from sqlmodel import Session
 
 from bot.clock import queue_canvas, tick
@@ -24,7 +23,7 @@ from models.db import get_engine
 from models.regions import REGIONS
 from models.reminders import ReminderSettings
 from models.tables import Delivery
-from tests.conftest import CLEARED_TABLES, running_bot
+from tests.conftest import CLEARED_TABLES, clean_slate, running_bot
 from tests.workspace import (
     MANAGER,
     MEMBER,
@@ -32,7 +31,6 @@ from tests.workspace import (
     TEAM_CHANNEL,
     Reply,
     Workspace,
-    assert_valid_block_kit,
     everything_said,
 )
 
@@ -76,31 +74,13 @@ def nation(request, tmp_path_factory, redis_server_url, slack):
 @pytest.fixture
 def regions(nation, slack, monkeypatch):
     """A clean slate on the server, the bot in every region's channel; MEMBER in the East Midlands team channel."""
-    from bot.settings import get_settings
-
     workspace, env = nation
-    with workspace.engine.begin() as connection:
-        for table in [*KEPT, "teammember"]:
-            connection.execute(text(f"DELETE FROM {table}"))
-    workspace.redis.flushdb()
-    slack.reset()
-    slack.members.clear()
-    slack.joined |= set(CHANNELS.values())
-    for channel in CHANNELS.values():
-        slack.channel_members.setdefault(channel, set())
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    worker_services.cache_clear()
-    clock.configure("Europe/London", NOW)
-    workspace.join(MEMBER)
-    yield workspace
-    for method, payload in workspace.sent_payloads():
-        assert_valid_block_kit(method, payload)
-    workspace.acks.clear()
-    clock.configure("Europe/London")
-    get_settings.cache_clear()
-    worker_services.cache_clear()
+    with clean_slate(workspace, env, slack, monkeypatch, NOW, KEPT):
+        slack.joined |= set(CHANNELS.values())
+        for channel in CHANNELS.values():
+            slack.channel_members.setdefault(channel, set())
+        workspace.join(MEMBER)
+        yield workspace
 
 
 def command_in(workspace: Workspace, channel: str, typed: str, user: str) -> Reply:
