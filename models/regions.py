@@ -24,7 +24,6 @@ ENGLAND = "England"
 # The nine regions of England, in the order ONS lists them (E12000001 to E12000009).
 REGIONS = ("North East", "North West", "Yorkshire and The Humber", "East Midlands", "West Midlands",
            "East of England", "London", "South East", "South West")
-DEFAULT_REGION = "East Midlands"
 STAFF, MANAGER = "staff", "manager"
 # Names people use for a region besides its own.
 _ALSO_CALLED = {"yorkshire": "Yorkshire and The Humber", "yorkshire and humber": "Yorkshire and The Humber",
