@@ -30,7 +30,7 @@ from models import clock
 from models.canvas import (
     canvas_content,
     canvas_of,
-    change_mark,
+    change_marks,
     forget_canvas,
     is_behind,
     record_created,
@@ -39,6 +39,7 @@ from models.canvas import (
     record_shown,
 )
 from models.regions import Team
+from models.reminders import region_targets
 
 # The plan or the channel refuses the channel's own canvas: a standalone one, shared in the channel, instead.
 CHANNEL_CANVAS_REFUSED = {"team_tier_cannot_create_channel_canvases", "channel_canvas_already_exists",
@@ -61,9 +62,11 @@ def canvas_job_id(channel: str) -> str:
 def behind(services: Services) -> list[str]:
     """The team channels whose canvas is behind the database and may be edited now (the clock's question)."""
     now = datetime.now(timezone.utc)
+    teams = services.teams()
     with services.session() as session:
-        return [team.channel for team in services.teams().teams
-                if team.channel and is_behind(session, team.channel, _mark(services, session, team), now)]
+        marks = change_marks(session, clock.today(), region_targets(session, teams))
+        return [team.channel for team in teams.teams
+                if team.channel and is_behind(session, team.channel, marks[team.region], now)]
 
 
 def enqueue_rebuild(services: Services, user: str, request_key: str, team: Team | None = None) -> None:
@@ -74,13 +77,8 @@ def enqueue_rebuild(services: Services, user: str, request_key: str, team: Team 
 
 
 def _mark(services: Services, session, team: Team) -> str:
-    return change_mark(session, clock.today(), services.reminder_settings(session, team).target_date)
-
-
-def _team(services: Services, channel: str) -> Team:
-    """The team whose channel it is (the environment's, for a channel no longer any team's)."""
-    teams = services.teams()
-    return teams.of_channel(channel) or teams.default
+    target = services.reminder_settings(session, team).target_date
+    return change_marks(session, clock.today(), {team.region: target})[team.region]
 
 
 @slack_job
@@ -88,18 +86,21 @@ def refresh_canvas(channel: str, asked_by: str = "") -> dict:
     """Bring the channel's canvas level with the database; `asked_by` (someone's /sc canvas) sends it even
     when it would not change, and tells them of a refusal."""
     services = worker_services()
+    team = services.teams().of_channel(channel)
+    if team is None:  # queued before `scbot region set` gave the region another channel
+        return {"skipped": f"{channel} is no region's team channel now"}
     with lock(services, f"canvas:{channel}"):
         try:
-            return _refresh(services, channel, asked_by)
+            return _refresh(services, team, asked_by)
         except SlackApiError as error:
             why = _CANNOT.get(error.response.get("error")) or refused_there(error)
             if why is None:
                 raise  # a fault that passes: 429s and 5xx are tried again
-            return _tell_refused(services, channel, asked_by, why)
+            return _tell_refused(services, team, asked_by, why)
 
 
-def _refresh(services: Services, channel: str, asked_by: str) -> dict:
-    team = _team(services, channel)
+def _refresh(services: Services, team: Team, asked_by: str) -> dict:
+    channel = team.channel
     with services.session() as session:
         mark = _mark(services, session, team)  # read first: a change saved while this runs makes the next run
         content = canvas_content(session, services.directory(), team.region, clock.today(),
@@ -171,10 +172,10 @@ def _share(services: Services, channel: str, canvas_id: str) -> bool:
     return True
 
 
-def _tell_refused(services: Services, channel: str, asked_by: str, why: str) -> dict:
+def _tell_refused(services: Services, team: Team, asked_by: str, why: str) -> dict:
     """Nothing is tried again until something changes; the managers hear of a new refusal, whoever asked
     hears of it whatever."""
-    team = _team(services, channel)
+    channel = team.channel
     with services.session() as session:
         new = record_problem(session, channel, _mark(services, session, team), why)
     told = set(team.managers | services.teams().national_managers) if new else set()

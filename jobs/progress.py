@@ -46,8 +46,7 @@ def measure_england_of(services: Services, session, as_of: date) -> National:
 
 def settings_of(services: Services, session, scope: Scope) -> ReminderSettings:
     """The settings of the scope's region's team (the environment's, for England or a region without a team)."""
-    teams = services.teams()
-    return services.reminder_settings(session, teams.named(scope.region) or teams.default)
+    return services.reminder_settings(session, services.teams().of_region(scope.region))
 
 
 def enqueue_chart(services: Services, request: ProgressRequest, channel: str, user: str, trigger_id: str) -> None:

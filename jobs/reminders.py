@@ -93,11 +93,11 @@ def display_names(services: Services, users: set[str]) -> dict[str, str]:
     return names
 
 
-def _deliver(services: Services, key: str, channel: str, body: dict, fallback=None, on_sent=None,
-             team: Team | None = None) -> str:
+def _deliver(services: Services, team: Team, key: str, channel: str, body: dict, fallback=None,
+             on_sent=None) -> str:
     """Send `body` to `channel` once for `key`. With `fallback`, `channel` is a person: if they have left
     the workspace, `fallback()` gives the (channel, body) to send instead. `team`: whose managers chose the
-    channel (the environment's, unless given)."""
+    channel, told if it refuses."""
     with lock(services, f"delivery:{key}"):
         with services.session() as session:
             if was_sent(session, key):
@@ -120,7 +120,7 @@ def _deliver(services: Services, key: str, channel: str, body: dict, fallback=No
             # No retry would deliver it: it is recorded as dealt with (no ts), and the managers, who choose
             # the channel, are told once.
             teams = services.teams()
-            for manager in sorted((team or teams.default).managers | teams.national_managers):
+            for manager in sorted(team.managers | teams.national_managers):
                 tell(services, manager, f":warning: The {key.split(':')[0]} due now couldn't go to <#{channel}>: "
                                         f"{why}. Choose another channel with `/sc settings`, or let me in there.")
             reply = {"channel": channel, "ts": ""}
@@ -133,8 +133,7 @@ def _deliver(services: Services, key: str, channel: str, body: dict, fallback=No
 
 def _region(services: Services, session, region: str) -> tuple[Team, ReminderSettings]:
     """The team of `region` ("": the environment's) and its settings."""
-    teams = services.teams()
-    team = teams.named(region) or teams.default
+    team = services.teams().of_region(region)
     return team, services.reminder_settings(session, team)
 
 
@@ -151,7 +150,7 @@ def send_digest(slot: str, region: str = "") -> str:
         team, settings = _region(services, session, region)
         figures = digest(session, services.directory(), settings, as_of, team)
     body = reminder_messages.digest_message(figures, display_names(services, figures.people))
-    return _deliver(services, _key(services, Kind.DIGEST, team, slot), settings.digest_channel, body, team=team)
+    return _deliver(services, team, _key(services, Kind.DIGEST, team, slot), settings.digest_channel, body)
 
 
 @slack_job
@@ -161,8 +160,8 @@ def send_countdown(days: int, slot: str, region: str = "") -> str:
         team, settings = _region(services, session, region)
         figures = digest(session, services.directory(), settings, datetime.fromisoformat(slot), team)
     body = reminder_messages.countdown_message(days, f"{settings.target_date:%-d %B %Y}", figures.progress)
-    return _deliver(services, _key(services, Kind.COUNTDOWN, team, f"{settings.target_date}:{days}"),
-                    settings.digest_channel, body, team=team)
+    return _deliver(services, team, _key(services, Kind.COUNTDOWN, team, f"{settings.target_date}:{days}"),
+                    settings.digest_channel, body)
 
 
 @slack_job
@@ -187,9 +186,9 @@ def send_nudge(user: str, slot: str, region: str = "") -> str:
                                                                         fallback_for=user, away=absence)
 
     if not to:
-        return _deliver(services, key, *to_channel(), team=team)
+        return _deliver(services, team, key, *to_channel())
     body = reminder_messages.nudge_message(nudge, settings.stale_days, names, away=absence)
-    return _deliver(services, key, to, body, fallback=to_channel, team=team)
+    return _deliver(services, team, key, to, body, fallback=to_channel)
 
 
 @slack_job
@@ -212,7 +211,7 @@ def send_reminder(reminder_id: int, due: str) -> str:
         stored = session.get(Reminder, reminder_id)
         after_sending(session, stored)
 
-    return _deliver(services, key, reminder.user_id, body, fallback=to_channel, on_sent=move_on, team=team)
+    return _deliver(services, team, key, reminder.user_id, body, fallback=to_channel, on_sent=move_on)
 
 
 @slack_job

@@ -6,7 +6,7 @@ stand today. Read here as plain data; bot/views/canvas.py writes it as markdown,
 
 What it shows moves only when a log entry is written (every change to a conversation writes one: a start,
 a note, a stage, an action and its Done, new details, a delivery confidence), when the day turns (days since, the forecast as of
-today) or when the target date moves. `change_mark` names that state in a few characters, so the clock
+today) or when the target date moves. `change_marks` names that state in a few characters, so the clock
 can tell every few seconds, without drawing the canvas, whether the one in Slack is behind; it is brought
 level at most once a minute (EDIT_SPACING), so a burst of changes makes an edit or two.
 """
@@ -66,10 +66,12 @@ def canvas_content(session: Session, directory: AreaDirectory, region: str, toda
     scope = region_scope(directory, region)
     progress = measure(session, directory, scope, today, target)
     conversations = stages_by_area(session)
+    shown = {conversations[code].id for code in scope.codes if code in conversations}
     next_actions: dict[int, ActionItem] = {}
     for action in open_actions(session):  # soonest due first, then undated oldest first
-        next_actions.setdefault(action.conversation_id, action)
-    confidence = latest_assessments(session)
+        if action.conversation_id in shown:
+            next_actions.setdefault(action.conversation_id, action)
+    confidence = latest_assessments(session, shown)
 
     def row(area) -> AreaRow:
         conversation = conversations.get(area.code)
@@ -88,10 +90,12 @@ def canvas_content(session: Session, directory: AreaDirectory, region: str, toda
         for group, members in itertools.groupby(in_order, key=lambda a: group_of(a, by))))
 
 
-def change_mark(session: Session, today: date, target: date) -> str:
-    """What the canvas depends on, in a few characters: the latest log entry, the day and the target date."""
+def change_marks(session: Session, today: date, targets: dict[str, date]) -> dict[str, str]:
+    """What each region's canvas depends on, in a few characters: the latest log entry (anywhere: one indexed
+    read, where a region's own would scan its entries; a canvas a change leaves as it was is not edited, by its
+    content hash), the day and the region's target date."""
     latest = session.exec(select(func.max(LogEntry.id))).one() or 0
-    return f"{latest}/{today.isoformat()}/{target.isoformat()}"
+    return {region: f"{latest}/{today.isoformat()}/{target.isoformat()}" for region, target in targets.items()}
 
 
 # --- where it is ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ REGIONS = ("North East", "North West", "Yorkshire and The Humber", "East Midland
 STAFF, MANAGER = "staff", "manager"
 # Names people use for a region besides its own.
 _ALSO_CALLED = {"yorkshire": "Yorkshire and The Humber", "yorkshire and humber": "Yorkshire and The Humber",
-                "east": "East of England", "eastern": "East of England", "east of england": "East of England"}
+                "east": "East of England", "eastern": "East of England"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,11 @@ class Teams:
     def of_channel(self, channel: str) -> Team | None:
         """The team whose team channel this is."""
         return next((team for team in self.teams if channel and team.channel == channel), None)
+
+    def of_region(self, region: str) -> Team:
+        """The team whose settings `region` goes by: its own, else (England, a region with no team, "") the
+        environment's."""
+        return self.named(region) or self.default
 
     @property
     def default(self) -> Team:
