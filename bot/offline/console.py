@@ -67,7 +67,7 @@ Console lines:
   /message TEXT   write a message in #notes, a channel the bot is not in
   /shortcut       use “Log to Single Conversation” on the latest message in #notes
   /home           open the bot's App Home tab
-  /canvas         rebuild the coverage canvas in {CHANNEL_NAME} now, and read it
+  /canvas         rebuild the coverage canvas of the channel you type in now, and read it
   /help           this list
   /quit           leave (end of input and Ctrl-C do too)
 Type /sc help for the bot's commands."""
@@ -355,15 +355,18 @@ class Console:
 
     def show_canvas(self) -> None:
         """/canvas: the coverage canvas made afresh now, as a manager's /sc canvas does, then read out."""
+        team = self.services.teams().of_channel(self.here)  # the region's whose channel you type in
         with self.screen.output():
-            enqueue_rebuild(self.services, self.user_id, f"console-{next(self.keys)}")
+            enqueue_rebuild(self.services, self.user_id, f"console-{next(self.keys)}", team)
             self.settle()
             self.screen.show_new_calls()
-        canvases = self.standin.canvases_in(self.settings.sc_team_channel)
+        channel = team.channel if team else self.services.team_of(self.user_id).channel
+        where = self.renderer.channel_name(channel)
+        canvases = self.standin.canvases_in(channel)
         if not canvases:
-            self.say(f"  (there is no canvas in {CHANNEL_NAME}: the bot's direct message says why)")
+            self.say(f"  (there is no canvas in {where}: the bot's direct message says why)")
         for canvas in canvases:
-            self.say(f"{CHANNEL_NAME}: canvas “{canvas['title']}”")
+            self.say(f"{where}: canvas “{canvas['title']}”")
             for line in canvas["markdown"].splitlines():
                 self.say(GUTTER + CANVAS_MARKUP.sub(self.read_canvas_markup, line))
         self.say()
@@ -535,9 +538,13 @@ class Console:
             self.say(f"  (a job that updates the team channel failed; it will be retried. See {log})")
         self.troubles = troubles
 
-    def fill_form(self, view: dict) -> None:
-        def submit(values: dict) -> BoltResponse:
-            return self.dispatch(slack_payloads.view_submission(view, values, self.user_id, self.user))
+    def fill_form(self, view: dict | None) -> None:
+        """Fill in a form, and the form it shows next while that one asks something more."""
+        while view:
+            def submit(values: dict, shown: dict = view) -> BoltResponse:
+                return self.dispatch(slack_payloads.view_submission(shown, values, self.user_id, self.user))
 
-        if self.forms.fill(view, submit):
-            self.settle()
+            taken = self.forms.fill(view, submit)
+            if taken:
+                self.settle()
+            view = taken if isinstance(taken, dict) else None

@@ -37,10 +37,12 @@ class FormFiller:
         self.renderer = renderer
         self.people = people
 
-    def fill(self, view: dict, submit: Callable[[dict], BoltResponse]) -> bool:
-        """A modal, asked field by field, then submitted; fields the bot finds wrong are asked again.
+    def fill(self, view: dict, submit: Callable[[dict], BoltResponse]) -> bool | dict:
+        """A modal, asked field by field (one with no field: whether to send it), then submitted; fields the bot
+        finds wrong are asked again.
 
-        `submit` sends the input blocks' states as a view submission. True when the bot took the form.
+        `submit` sends the input blocks' states as a view submission. True when the bot took the form; the
+        form it shows next, when that one asks something more (to confirm a skip of stages); False if not sent.
         """
         title = view["title"]["text"]
         inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
@@ -55,6 +57,8 @@ class FormFiller:
                 else:
                     for line in self.renderer.lines({"blocks": [block]}, lambda element, block_id: ""):
                         self.say(GUTTER + line)
+            if not inputs and view.get("submit"):
+                self.confirm(view["submit"]["text"])
             while True:
                 response = submit(values)
                 errors = json.loads(response.body).get("errors", {}) if response.body else {}
@@ -77,11 +81,20 @@ class FormFiller:
         self.say(f"  Sent the form “{title}”.")
         answer = json.loads(response.body) if response.body else {}
         if answer.get("response_action") in ("update", "push"):  # the form now shows something else
+            if answer["view"].get("submit"):
+                return answer["view"]  # and asks something more
             self.say()
             self.say(f"  Form: {answer['view']['title']['text']}")
             for line in self.renderer.lines(answer["view"], lambda element, block_id: ""):
                 self.say((GUTTER + line).rstrip())
         return True
+
+    def confirm(self, action: str) -> None:
+        """A form with nothing to fill in: sent on "yes", closed on "cancel"."""
+        while (answer := self.read(f"  {action}? (yes, or cancel): ").strip().lower()) != "yes":
+            if answer == "cancel":
+                raise FormClosed
+            self.say("    Type yes to send it, or cancel.")
 
     def ask(self, block: dict, again: bool = False) -> dict:
         """One input block's state, {action_id: state}, as Slack would send it."""
