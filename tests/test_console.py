@@ -307,3 +307,21 @@ def test_region_types_in_that_regions_team_channel_as_a_member_of_it(tmp_path, r
         assert not db.exec(select(LogEntry).where(col(LogEntry.text).contains("outsider"))).all()
     assert ("You now type in #single-conversations, the East Midlands team's channel, as a member of it."
             in steps["/region East Midlands"])
+
+
+def test_a_skip_of_stages_is_confirmed_in_its_own_form_and_canvas_reads_the_regions(tmp_path, redis_server_url):
+    """The stage form answers a skip with a second form, asked in turn (cancel sends nothing, yes moves it on);
+    /canvas after /region is that region's canvas."""
+    settings = console_settings(tmp_path, redis_server_url).model_copy(update={"sc_now": "2010-11-02T09:00"})
+    upgrade(settings.effective_database_url)
+    with session_scope(get_engine(settings.effective_database_url)) as db:
+        import_national_areas(db)
+        set_team(db, "West Midlands", "C0WM", set(), {"U0WMMGR"}, None, "test", datetime.now(UTC))
+    output = transcript(settings, "/region west midlands", "/sc start Coventry", "/sc show Coventry",
+                        "2", "6", "cancel", "2", "6", "yes", "/canvas")
+    assert output.count("Form: Skip stages?") == 2
+    assert "The form “Skip stages?” was closed; nothing was sent." in output
+    assert "Sent the form “Skip stages?”." in output
+    assert output.count("Stage: Engaged → Delivery") == 1
+    assert "#sc-west-midlands: canvas “Single Conversation coverage”" in output
+    assert "# Coverage: West Midlands" in output and "# Coverage: East Midlands" not in output
