@@ -193,7 +193,9 @@ def confidence(services: Services, request: ConfidenceRequest, command: Command)
         conversation = require_conversation(session, request.group)
         assessment = assess(session, conversation, request.rating, request.reason, command.user)
         said = conversation_views.confidence_text(assessment)
-    return (f":traffic_light: Delivery confidence for *{blocks.escape(conversation.title)}*: {said}"
+    # The reason is the person's own words: a full stop after them unless they ended the sentence.
+    end = "" if said.endswith((".", "!", "?")) else "."
+    return (f":traffic_light: Delivery confidence for *{blocks.escape(conversation.title)}*: {said}{end}"
             + conversation_note(services, conversation))
 
 

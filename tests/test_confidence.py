@@ -38,6 +38,7 @@ def test_confidence_shows_on_the_card_in_show_and_in_the_thread(workspace):
     # Saved and answered in the acknowledgement, with its date and author.
     assert "Delivery confidence for *Leicester*" in reply and "*Amber*" in reply
     assert f"{clock.today():%-d %b %Y}, <@{MEMBER}>): cabinet decision in January" in reply
+    assert "cabinet decision in January. It will show in the conversation's thread" in reply  # a sentence ends
     [assessment] = workspace.rows(ConfidenceAssessment)
     assert (assessment.rating, assessment.reason, assessment.assessed_by) == (
         "amber", "cabinet decision in January", MEMBER)
