@@ -7,7 +7,7 @@ import shutil
 import sys
 
 from bot.logs import configure_logging
-from bot.settings import get_settings
+from bot.settings import get_settings, id_set
 
 
 def needs(mode: str, **settings: str) -> None:
@@ -129,7 +129,7 @@ def region(args) -> None:
             sys.exit(f"“{args.target}” is not a date: give it as YYYY-MM-DD, e.g. --target 2011-04-01.")
         try:
             with services.session() as session:
-                name = set_team(session, args.region, args.channel, ids(args.staff), ids(args.managers), target,
+                name = set_team(session, args.region, args.channel, id_set(args.staff), id_set(args.managers), target,
                                 by="scbot region set", at=datetime.now(UTC), environment=services.environment_team())
         except InputError as error:
             sys.exit("Nothing changed: " + re.sub(r"<#(\w+)>", r"\1", str(error)))  # a channel as typed here
@@ -147,11 +147,6 @@ def region(args) -> None:
         source = " (from the environment: SC_REGION, SC_TEAM_CHANNEL ...)" if name not in stored else ""
         print(f"{where}; channel {team.channel or 'none'}; staff {', '.join(sorted(team.staff)) or 'none'}; "
               f"managers {', '.join(sorted(team.managers)) or 'none'}; target {team.target_date:%-d %b %Y}{source}")
-
-
-def ids(text: str) -> set[str]:
-    """Slack ids given comma-separated (spaces allowed)."""
-    return {part.strip() for part in text.split(",") if part.strip()}
 
 
 def stats(args) -> None:

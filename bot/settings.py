@@ -44,11 +44,11 @@ class Settings(BaseSettings):
 
     @property
     def staff(self) -> frozenset[str]:
-        return _id_set(self.sc_staff)
+        return id_set(self.sc_staff)
 
     @property
     def managers(self) -> frozenset[str]:
-        return _id_set(self.sc_managers)
+        return id_set(self.sc_managers)
 
     @property
     def effective_database_url(self) -> str:
@@ -66,7 +66,8 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token and self.slack_signing_secret)
 
 
-def _id_set(text: str) -> frozenset[str]:
+def id_set(text: str) -> frozenset[str]:
+    """Slack ids given comma-separated (spaces allowed), as the settings and `scbot region set` take them."""
     return frozenset(part.strip() for part in text.split(",") if part.strip())
 
 

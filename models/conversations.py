@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.absence import Absence, lead_away
 from models.areas import AreaDirectory, AreaGroup
+from models.commentary import join as and_list
 from models.confidence import latest_assessments
 from models.errors import InputError, NotFound, Refused
 from models.stages import FIRST_STAGE, STAGES, skipped_stages, stage_list
@@ -249,10 +250,6 @@ def log_from_message(session: Session, group: AreaGroup, author: str, text: str,
     return conversation.id, conversation.title
 
 
-def _and_list(names: list[str]) -> str:
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-
-
 def set_stage(session: Session, conversation: Conversation, stage: str, author: str, seen_at: str = "") -> LogEntry:
     """Move the conversation on from the stage it was read at; if someone moved it meanwhile, nothing changes.
 
@@ -277,7 +274,7 @@ def set_stage(session: Session, conversation: Conversation, stage: str, author: 
                              field="stage")
         raise InputError(f"{conversation.title} was moved to the stage `{conversation.stage}` a moment ago; "
                          "nothing was changed. Open the form again to choose from there.", field="stage")
-    passed = f", skipping {_and_list([STAGES[s] for s in skipped])}" if skipped else ""
+    passed = f", skipping {and_list([STAGES[s] for s in skipped])}" if skipped else ""
     entry = LogEntry(
         conversation_id=conversation.id, author_user_id=author, created_at=clock.now(),
         kind="stage", stage_from=was, stage_to=stage, text=f"Stage: {STAGES[was]} → {STAGES[stage]}{passed}.",

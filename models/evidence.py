@@ -342,8 +342,8 @@ class _Context:
     directory: AreaDirectory
     county: str = ""
 
-    def rows(self, indicator: Indicator) -> tuple[list[Row], list[tuple[Area, bool]]]:
-        """The table's rows, and the members with no figure of their own (and whether a successor has one)."""
+    def rows(self, indicator: Indicator) -> tuple[list[Row], list[tuple[Area, lineage.Successor | None]]]:
+        """The table's rows, and the members with no figure of their own (with the successor that has one)."""
         f, rows, absent = self.figures, [], []
         shown_successors = set()
         for area in self.members:
@@ -432,8 +432,9 @@ class _Context:
         for successor, (names, series) in successor_only.items():
             by_series.setdefault(tuple(series), []).append((successor, names))
         for series, successors in by_series.items():
-            districts = _join([n for _s, names in successors for n in names])
-            shown = _join([f"{successor.name} (covering {_join(names)})" for successor, names in successors])
+            districts = commentary.join([n for _s, names in successors for n in names])
+            shown = commentary.join([f"{successor.name} (covering {commentary.join(names)})"
+                                     for successor, names in successors])
             years = _boundaries([successor for successor, _names in successors])
             notes.append(f"{_series(series)}: published on {years} boundaries only, so the source has no figure for "
                          f"{districts} on {'its' if ' and ' not in districts else 'their'} own; the tables show "
@@ -528,7 +529,7 @@ class _Context:
 
 def _boundaries(successors: list[Successor]) -> str:
     """The years of the boundaries successors' figures are on: '2021', '2019 and 2023'."""
-    return _join(sorted({s.year for s in successors}))
+    return commentary.join(sorted({s.year for s in successors}))
 
 
 def _kinds(successors: list[Successor]) -> str:
@@ -538,10 +539,6 @@ def _kinds(successors: list[Successor]) -> str:
     if len(successors) == 1:
         return kind
     return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _series(indicators) -> str:
@@ -555,4 +552,5 @@ def _series(indicators) -> str:
                 names.append(head)
         else:
             names.append(indicator.noun)
-    return _join([f"{n} ({_join(tenures)})" if n == "Affordable homes delivered" else n for n in names])
+    return commentary.join([f"{n} ({commentary.join(tenures)})" if n == "Affordable homes delivered" else n
+                            for n in names])

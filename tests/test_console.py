@@ -318,10 +318,13 @@ def test_a_skip_of_stages_is_confirmed_in_its_own_form_and_canvas_reads_the_regi
         import_national_areas(db)
         set_team(db, "West Midlands", "C0WM", set(), {"U0WMMGR"}, None, "test", datetime.now(UTC))
     output = transcript(settings, "/region west midlands", "/sc start Coventry", "/sc show Coventry",
-                        "2", "6", "cancel", "2", "6", "yes", "/canvas")
+                        "2", "6", "cancel", "2", "6", "yes", "/canvas", "/sc start", "/sc areas")
     assert output.count("Form: Skip stages?") == 2
     assert "The form “Skip stages?” was closed; nothing was sent." in output
     assert "Sent the form “Skip stages?”." in output
     assert output.count("Stage: Engaged → Delivery") == 1
     assert "#sc-west-midlands: canvas “Single Conversation coverage”" in output
     assert "# Coverage: West Midlands" in output and "# Coverage: East Midlands" not in output
+    # A console line typed where a form asks closes the form rather than being taken as its answer.
+    assert "/sc areas is a console line, not an answer: the form is closed; type it again." in output
+    assert "The form “Start a conversation” was closed; nothing was sent." in output

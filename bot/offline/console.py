@@ -430,7 +430,9 @@ class Console:
         if not text:
             self.say("What does it say? For example /message Met @jo about Leicester's SHMA & the draft plan")
             return
-        message = {"type": "message", "user": self.user_id, "ts": f"{time.time():.6f}",
+        # Written at the console's clock (a ts is seconds since 1970), kept apart from any other by its micros.
+        ts = f"{clock.now().timestamp() + next(self.keys) / 1e6:.6f}"
+        message = {"type": "message", "user": self.user_id, "ts": ts,
                    "text": slack_payloads.as_slack_sends(self.with_mentions(text)), "team": slack_payloads.TEAM["id"]}
         self.standin.remember(self.renderer.learn_channel("notes"), message)
         self.say("  (you wrote in #notes; /shortcut logs it to a Single Conversation)")
@@ -444,7 +446,7 @@ class Console:
         key = f"shortcut-{next(self.keys)}"
         self.say("  (you chose “Log to Single Conversation” on the latest message in #notes)")
         self.request(slack_payloads.message_shortcut(
-            ShortcutId.LOG_MESSAGE, max(written, key=lambda m: float(m["ts"])), notes, self.user_id, self.user,
+            ShortcutId.LOG_MESSAGE, written[-1], notes, self.user_id, self.user,  # the latest written
             self.standin.response_url(key)), key)
 
     # --- requests ----------------------------------------------------------------

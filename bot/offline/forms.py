@@ -89,11 +89,18 @@ class FormFiller:
                 self.say((GUTTER + line).rstrip())
         return True
 
+    def close_on(self, answer: str) -> None:
+        """`cancel` closes the form unsent; so does a console line (/...), typed where the form asks."""
+        if answer.lower() == "cancel":
+            raise FormClosed
+        if answer.startswith("/"):
+            self.say(f"    {answer} is a console line, not an answer: the form is closed; type it again.")
+            raise FormClosed
+
     def confirm(self, action: str) -> None:
         """A form with nothing to fill in: sent on "yes", closed on "cancel"."""
         while (answer := self.read(f"  {action}? (yes, or cancel): ").strip().lower()) != "yes":
-            if answer == "cancel":
-                raise FormClosed
+            self.close_on(answer)
             self.say("    Type yes to send it, or cancel.")
 
     def ask(self, block: dict, again: bool = False) -> dict:
@@ -109,8 +116,7 @@ class FormFiller:
                   + (f" [{form_field.default_label}]" if form_field.default is not None else "") + ": ")
         while True:
             answer = self.read(prompt).strip()
-            if answer.lower() == "cancel":
-                raise FormClosed
+            self.close_on(answer)
             if answer == "" and form_field.default is not None:
                 return {element["action_id"]: form_field.default}
             if answer == "" and not optional:

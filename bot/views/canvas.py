@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 from bot.views.blocks import day, message, stage_label
-from bot.views.progress import STATUS_ICON, forecast_line
+from bot.views.progress import forecast_line, status_icon
 from models import clock
 from models.canvas import AreaRow, CanvasContent
 from models.confidence import rating_of
@@ -85,7 +85,7 @@ def canvas_markdown(content: CanvasContent) -> str:
     p = content.progress
     lines = [
         f"# Coverage: {text(p.scope.name)}",
-        f"**{p.begun} of {p.total} areas have begun ({p.share:.0%}).** {STATUS_ICON.get(p.status, ':red_circle:')} "
+        f"**{p.begun} of {p.total} areas have begun ({p.share:.0%}).** {status_icon(p)} "
         f"**{text(p.status.capitalize())}**: {text(p.reason)}.",
         "",
         text(forecast_line(p)),

@@ -2,7 +2,7 @@
 from bot.views.blocks import button, day, escape, plain, section, when
 from bot.views.conversation import confidence_text
 from bot.views.ids import ActionId
-from bot.views.progress import STATUS_ICON, bar, clipped, forecast_line
+from bot.views.progress import bar, clipped, forecast_line, status_icon
 from models import clock
 from models.progress import Progress
 from models.stages import STAGES
@@ -16,7 +16,7 @@ def home_view(p: Progress, mine: list[Conversation], actions: list[ActionItem], 
     blocks = [
         {"type": "header", "text": plain("Single Conversations")},
         section(f"*{escape(p.scope.name)}: {p.begun} of {p.total} areas have begun* ({p.share:.0%})\n"
-                f"`{bar(p.share, 30)}`\n{STATUS_ICON.get(p.status, ':red_circle:')} "
+                f"`{bar(p.share, 30)}`\n{status_icon(p)} "
                 f"*{p.status.capitalize()}*: {p.reason}. {forecast_line(p)}"),
     ]
     buttons = [button("Start a conversation", ActionId.HOME_START, "start", "primary"),

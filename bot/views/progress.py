@@ -19,6 +19,11 @@ from models.progress import (
 from models.stages import STAGES
 
 STATUS_ICON = {ON_TRACK: ":large_green_circle:", AT_RISK: ":large_yellow_circle:", TOO_EARLY: ":white_circle:"}
+
+
+def status_icon(progress) -> str:
+    """The emoji for a status: red for off track."""
+    return STATUS_ICON.get(progress.status, ":red_circle:")
 HORIZON_SAID = f"within {HORIZON_WEEKS // 52} years"
 BAR_WIDTH = 20
 LIST_LIMIT = 2800  # characters of a list in one section, under Slack's 3,000
@@ -36,7 +41,7 @@ def pace(areas_a_week: float | None) -> str:
 def headline(p: Progress) -> str:
     """One line: coverage, and the status with its reason."""
     when_said = "" if p.as_of == clock.today() else f" as of {day(p.as_of)}"
-    icon = STATUS_ICON.get(p.status, ":red_circle:")
+    icon = status_icon(p)
     return (f"*{escape(p.scope.name)}*{when_said}: *{p.begun} of {p.total} areas have begun* ({p.share:.0%}). "
             f"{icon} *{p.status.capitalize()}*: {p.reason}.")
 
@@ -83,7 +88,7 @@ def all_begun_by(p: Progress) -> str:
 
 def region_line(p: Progress) -> str:
     """One region (or England) in a line: coverage, status, target and when every area is likely begun."""
-    return (f"{STATUS_ICON.get(p.status, ':red_circle:')} *{escape(p.scope.name)}*: {p.begun} of {p.total} "
+    return (f"{status_icon(p)} *{escape(p.scope.name)}*: {p.begun} of {p.total} "
             f"({p.share:.0%}), {p.status}. Target {day(p.target)}. Every area begun by: "
             f"{all_begun_by(p).replace(chr(10), ' ')}.")
 
