@@ -5,6 +5,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import redis
@@ -21,8 +22,16 @@ from bot.settings import Settings
 from models.areas import AreaDirectory, load_directory
 from models.db import get_engine, session_scope
 from models.errors import ServiceDown
+from models.progress import (
+    National,
+    Progress,
+    Scope,
+    measure,
+    measure_england,
+    target_of,
+)
 from models.regions import Team, Teams, load_teams
-from models.reminders import ReminderSettings
+from models.reminders import ReminderSettings, region_targets
 from models.team import Roster, roster
 
 # Posts to Slack are quick; documents (extracts, reports, charts) take seconds, so they queue apart
@@ -145,6 +154,21 @@ class Services:
         its team's, as its managers changed them."""
         team = team or self.teams().default
         return ReminderSettings.load(session, team.region, team.channel, team.target_date)
+
+    def settings_of(self, session, scope: Scope) -> ReminderSettings:
+        """The settings of the team of a scope's region (the environment's, for England or a region without a
+        team)."""
+        return self.reminder_settings(session, self.teams().of_region(scope.region))
+
+    def measure(self, session, scope: Scope, as_of: date) -> Progress:
+        """A scope's progress against its region's target date (England's, for England or areas of several)."""
+        target = target_of(scope, region_targets(session, self.teams()), self.environment_team().target_date)
+        return measure(session, self.directory(), scope, as_of, target)
+
+    def measure_england(self, session, as_of: date) -> National:
+        """England's progress, each region against its own target date."""
+        return measure_england(session, self.directory(), as_of, region_targets(session, self.teams()),
+                               self.environment_team().target_date)
 
     def environment_team(self) -> Team:
         """The team the environment configures (SC_REGION and the SC_ settings)."""

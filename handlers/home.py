@@ -8,7 +8,6 @@ from bot.views.home import home_view
 from bot.views.ids import ActionId
 from handlers.extracts import extract_form
 from handlers.permissions import Who, only
-from jobs.progress import measure_scope
 from models import clock
 from models.confidence import latest_assessments
 from models.conversations import conversation_titles, led_by, open_actions
@@ -40,7 +39,7 @@ def home(services: Services, user: str) -> dict:
     """The figures are those of the person's region: of the first team they are in, else the environment's."""
     region = services.team_of(user).region
     with services.session() as session:
-        progress = measure_scope(services, session, region_scope(services.directory(), region), clock.today())
+        progress = services.measure(session, region_scope(services.directory(), region), clock.today())
         mine = led_by(session, user)
         actions = open_actions(session, owner=user)
         titles = conversation_titles(session, {a.conversation_id for a in actions})

@@ -10,7 +10,6 @@ from bot.views.mentions import (
     overdue_answer,
     short_progress,
 )
-from jobs.progress import measure_scope
 from models import clock
 from models.areas import region_in_words
 from models.conversations import conversation_of, open_actions
@@ -56,5 +55,5 @@ def answer(services: Services, text: str, user: str = "", channel: str = "") -> 
                 where = region_in_words(scope.name) if scope.name in REGIONS else scope.name
                 return not_begun_answer(where, not_begun(session, directory, scope))
             # Against the place's own region's target, as `/sc progress` measures it.
-            return short_progress(measure_scope(services, session, scope, clock.today()))
+            return short_progress(services.measure(session, scope, clock.today()))
     return MENTION_HELP

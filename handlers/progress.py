@@ -9,13 +9,7 @@ from bot.services import Services
 from bot.views import blocks
 from bot.views.progress import england_message, progress_message
 from jobs import refused_there
-from jobs.progress import (
-    enqueue_chart,
-    enqueue_report,
-    measure_england_of,
-    measure_scope,
-    settings_of,
-)
+from jobs.progress import enqueue_chart, enqueue_report
 from models import clock
 from models.commands import Command
 from models.confidence import disagreements
@@ -49,11 +43,11 @@ def answer(services: Services, request: ProgressRequest, command: Command) -> di
     note = chart_note(services, request, command) if request.chart else ""
     with services.session() as session:
         if request.scope.is_england:
-            reply = england_message(measure_england_of(services, session, request.as_of), note)
+            reply = england_message(services.measure_england(session, request.as_of), note)
         else:
-            progress = measure_scope(services, session, request.scope, request.as_of)
+            progress = services.measure(session, request.scope, request.as_of)
             # Confidence is judged as it stands: a past day's answer leaves it out.
-            found = (disagreements(session, clock.now(), settings_of(services, session, request.scope).stale_days,
+            found = (disagreements(session, clock.now(), services.settings_of(session, request.scope).stale_days,
                                    request.scope.codes) if request.today else None)
             reply = progress_message(progress, note, found)
     return {**reply, "response_type": "in_channel" if request.share else "ephemeral"}

@@ -17,36 +17,13 @@ from jobs.reminders import display_names
 from models import clock
 from models.confidence import ConfidenceSummary, disagreements, standing
 from models.progress import (
-    National,
-    Progress,
     ProgressRequest,
-    Scope,
     area_lines,
     end_of,
-    measure,
-    measure_england,
     scope_of,
     stalled,
-    target_of,
 )
-from models.reminders import ReminderSettings, region_targets
 from models.uploads import record_upload, was_uploaded
-
-
-def measure_scope(services: Services, session, scope: Scope, as_of: date) -> Progress:
-    """A scope's progress against its region's target date (England's, for England or areas of several)."""
-    target = target_of(scope, region_targets(session, services.teams()), services.environment_team().target_date)
-    return measure(session, services.directory(), scope, as_of, target)
-
-
-def measure_england_of(services: Services, session, as_of: date) -> National:
-    return measure_england(session, services.directory(), as_of, region_targets(session, services.teams()),
-                           services.environment_team().target_date)
-
-
-def settings_of(services: Services, session, scope: Scope) -> ReminderSettings:
-    """The settings of the scope's region's team (the environment's, for England or a region without a team)."""
-    return services.reminder_settings(session, services.teams().of_region(scope.region))
 
 
 def enqueue_chart(services: Services, request: ProgressRequest, channel: str, user: str, trigger_id: str) -> None:
@@ -68,7 +45,7 @@ def post_chart(key: str, channel: str, user: str, group_text: str, as_of: str, a
     the environment's region's)."""
     services = worker_services()
     with services.session() as session:
-        progress = measure_scope(services, session, scope_of(services.directory(), group_text, region),
+        progress = services.measure(session, scope_of(services.directory(), group_text, region),
                                  date.fromisoformat(as_of))
     if not channel:
         channel = services.client.conversations_open(users=user)["channel"]["id"]
@@ -88,12 +65,12 @@ def post_report(key: str, channel: str, thread_ts: str, group_text: str, as_of: 
     day = date.fromisoformat(as_of)
     with services.session() as session:
         if scope.is_england:
-            national = measure_england_of(services, session, day)
+            national = services.measure_england(session, day)
             progress, regions = national.england, national.regions
         else:
-            progress, regions = measure_scope(services, session, scope, day), ()
+            progress, regions = services.measure(session, scope, day), ()
         lines = area_lines(session, directory, scope, day)
-        quiet_days = settings_of(services, session, scope).stale_days
+        quiet_days = services.settings_of(session, scope).stale_days
         confidence = ConfidenceSummary(
             standing(session, scope.codes, end_of(day)),
             # Judged as it stands: a past day's report leaves it out.
