@@ -4,7 +4,10 @@ Every minute it asks the rules what is due at that instant (each region's
 digest, countdown and nudges, each person's reminders) and queues each under a
 job id made from its delivery key. Settings are read afresh each minute, so a manager's change
 takes effect without a restart. A run missed while the clock was down is
-caught by the next one, once (see models.reminders.GRACE). Every few minutes it
+caught by the next one, once (see models.reminders.GRACE). Each minute it also
+queues what was saved but not yet queued (a thread behind its conversation, an
+extract saved while Redis was away), as a worker does when it starts, so nothing
+waits for a restart. Every few minutes it
 also has the team channels' members read again (jobs.membership). Every few seconds
 it asks whether a region's coverage canvas is behind, and queues its refresh (jobs.canvas).
 """
@@ -14,7 +17,8 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.blocking import BlockingScheduler
 from rq.job import Job, JobStatus
 
-from bot.services import Services
+from bot import worker
+from bot.services import QUEUES, Services
 from jobs import job_id
 from jobs.canvas import behind, canvas_job_id, refresh_canvas
 from jobs.membership import refresh_members
@@ -50,6 +54,11 @@ def queue_unless_waiting(services: Services, func, *args, job_id: str, **options
     return True
 
 
+def catch_up(services: Services) -> int:
+    """What each queue's worker queues as it starts (bot.worker.catch_up), for every queue: how many."""
+    return sum(worker.catch_up(services, queue) for queue in QUEUES)
+
+
 def queue_canvas(services: Services) -> int:
     """Queue the refresh of each region's coverage canvas that is behind the database and may be edited,
     unless one is waiting: however many changes come meanwhile, they make one edit. Returns how many."""
@@ -66,6 +75,11 @@ def run_clock(services: Services) -> None:
                 log.info("queued %s", key)
         except ServiceDown as error:
             log.warning("%s; trying again next minute", error)
+        try:
+            if caught_up := catch_up(services):
+                log.info("queued %d catch-up(s) of what Slack does not have yet", caught_up)
+        except ServiceDown as error:
+            log.warning("%s; catching up next minute", error)
 
     def refresh_team() -> None:
         try:

@@ -24,6 +24,7 @@ from rq.callbacks import execute_failure_callback
 from bot.services import QUEUES
 from jobs import WorkHorseKilled, worker_services
 from models.errors import ServiceDown
+from models.extracts import waiting_requests
 
 log = logging.getLogger("scbot.worker")
 # How often each worker looks for its queue's abandoned jobs (RQ's default is 10 minutes).
@@ -96,11 +97,15 @@ def work(queue: str, burst: bool) -> None:
 
 
 def catch_up(services, queue: str) -> int:
-    """Queue whatever was saved while the queue was down."""
+    """Queue whatever was saved while the queue was down (and, for threads, whatever a lost job left behind).
+    Each worker does it as it starts, and the clock every minute."""
     if queue == "slack":
         from jobs.threads import enqueue_pending
 
         return enqueue_pending(services)
+    with services.session() as session:
+        if not waiting_requests(session):
+            return 0  # the usual answer, given without loading the documents' libraries into the clock
     from jobs.extracts import enqueue_waiting
 
     return enqueue_waiting(services)

@@ -6,7 +6,9 @@ refreshes the card. Each post is recorded as soon as it is made, and a Redis
 lock keeps two workers off the same thread, so a job run twice, or retried
 after a crash, posts nothing twice. Posts keep to Slack's pace for the channel;
 a long catch-up makes way for other jobs now and then and carries on in a
-fresh run (jobs.slack_job).
+fresh run (jobs.slack_job). A change is queued as it is saved; whatever is still
+not in Slack (saved while Redis was away, a job lost) is queued again by each
+worker as it starts and by the clock every minute (`enqueue_pending`).
 """
 import time
 import uuid
@@ -31,7 +33,7 @@ from models.conversations import (
     record_card,
     record_card_link,
     record_entry_posted,
-    unposted_conversation_ids,
+    unposted_conversations,
     unposted_entries,
     view_conversation,
 )
@@ -41,6 +43,10 @@ from models.errors import ServiceDown
 WAITING_SECONDS = 600
 # A run posting for longer than this makes way (well within bot.services.JOB_TIMEOUTS["slack"]).
 RUN_SECONDS = 15
+# A thread whose channel refused the bot is tried again this long after, not at every minute's catch-up.
+REFUSED_SECONDS = 600
+# Who was told of which unposted entry is kept this long (past it, someone still waiting hears again).
+TOLD_SECONDS = 7 * 24 * 3600
 
 
 def region_channel(services: Services, region: str) -> str:
@@ -55,13 +61,22 @@ def _waiting(conversation_id: int) -> str:
     return f"scbot:thread-waiting:{conversation_id}"
 
 
-def enqueue_sync(services: Services, conversation_id: int) -> None:
-    """Queue a sync of a conversation's thread, unless one is waiting to start: that one reads the database
-    once started, so it posts this change too. A busy hour's writes to one conversation make one job, not one each."""
+def _refused(conversation_id: int) -> str:
+    return f"scbot:thread-refused:{conversation_id}"
+
+
+def _told(conversation_id: int) -> str:
+    return f"scbot:thread-told:{conversation_id}"
+
+
+def enqueue_sync(services: Services, conversation_id: int) -> bool:
+    """Queue a sync of a conversation's thread, unless one is waiting to start (False): that one reads the
+    database once started, so it posts this change too. A busy hour's writes to one conversation make one
+    job, not one each."""
     try:
         # Lapses in case its job is lost; the worst then is a second job, which posts nothing twice.
         if not services.redis.set(_waiting(conversation_id), 1, nx=True, ex=WAITING_SECONDS):
-            return
+            return False
     except (RedisError, OSError) as error:
         raise ServiceDown("job queue (Redis)") from error
     try:
@@ -69,15 +84,25 @@ def enqueue_sync(services: Services, conversation_id: int) -> None:
     except ServiceDown:
         services.redis.delete(_waiting(conversation_id))
         raise
+    return True
 
 
 def enqueue_pending(services: Services) -> int:
-    """Queue a sync for every conversation with something not yet in Slack (after an outage)."""
+    """Queue a sync for every conversation with something not yet in Slack (saved while Redis was away, or its
+    job lost), unless one is waiting; returns how many were queued. Passed over: a conversation with nowhere
+    to go yet (its region's team has no channel), and one whose channel refused the bot in the last
+    REFUSED_SECONDS, whose authors have been told."""
     with services.session() as session:
-        pending = unposted_conversation_ids(session)
-    for conversation_id in pending:
-        enqueue_sync(services, conversation_id)
-    return len(pending)
+        pending = [c.id for c in unposted_conversations(session) if c.channel_id or region_channel(services, c.region)]
+    try:
+        with services.redis.pipeline(transaction=False) as pipe:
+            for conversation_id in pending:
+                pipe.exists(_refused(conversation_id))
+            refused = pipe.execute()
+    except (RedisError, OSError) as error:
+        raise ServiceDown("job queue (Redis)") from error
+    pending = [conversation_id for conversation_id, held in zip(pending, refused) if not held]
+    return sum(enqueue_sync(services, conversation_id) for conversation_id in pending)
 
 
 @slack_job
@@ -96,15 +121,25 @@ def sync_thread(conversation_id: int) -> dict:
 
 def _tell_unposted(services: Services, conversation_id: int, why: str) -> dict:
     """Slack refused the thread's channel: each person whose change is saved but not posted hears why, once
-    per change (no retry would post it; the next change once Slack takes posts there brings the thread level)."""
+    per change (no retry would post it). The clock tries the thread again every REFUSED_SECONDS, and the next
+    change at once, so it catches up soon after the bot may post there."""
+    told = _told(conversation_id)
+    services.redis.set(_refused(conversation_id), 1, ex=REFUSED_SECONDS)
     with services.session() as session:
         conversation = get_conversation(session, conversation_id)
-        authors = sorted({entry.author_user_id for entry in unposted_entries(session, conversation_id)})
+        entries = unposted_entries(session, conversation_id)
+    known = services.redis.smismember(told, [entry.id for entry in entries]) if entries else []
+    new = [entry for entry, was_told in zip(entries, known) if not was_told]
     channel = conversation.channel_id or region_channel(services, conversation.region)
-    said = (f":warning: Your change to *{escape(conversation.title)}* is saved, but I couldn't "
-            f"post it in its thread in <#{channel}>: {why}. The next change once I can brings the thread up to date.")
+    said = (f":warning: Your change to *{escape(conversation.title)}* is saved, but I couldn't post it in its "
+            f"thread in <#{channel}>: {why}. I'll try again every {REFUSED_SECONDS // 60} minutes and post it "
+            "once I can.")
+    authors = sorted({entry.author_user_id for entry in new})
     for author in authors:
         tell(services, author, said)
+        # Recorded once told: a run repeated after a 429 tells only whoever it had not reached.
+        services.redis.sadd(told, *[entry.id for entry in new if entry.author_user_id == author])
+        services.redis.expire(told, TOLD_SECONDS)
     return {"refused": why, "told": authors}
 
 

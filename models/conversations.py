@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
+from sqlalchemy import text as sql_text
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -431,11 +432,15 @@ def stages_by_area(session: Session) -> dict[str, Conversation]:
     return {code: conversation for code, conversation in rows}
 
 
-def unposted_conversation_ids(session: Session) -> list[int]:
-    """Conversations whose card or some log entries are not yet in Slack."""
-    without_card = select(Conversation.id).where(Conversation.card_ts == "")
-    with_unposted = select(LogEntry.conversation_id).where(LogEntry.slack_ts == "").distinct()
-    return sorted(set(session.exec(without_card)) | set(session.exec(with_unposted)))
+# Written out, not bound, so that the planner sees the partial index's own condition (ix_logentry_unposted).
+_UNPOSTED = sql_text("logentry.slack_ts = ''")
+
+
+def unposted_conversations(session: Session) -> list[Conversation]:
+    """Conversations whose card or some log entries are not yet in Slack, by id."""
+    with_unposted = select(LogEntry.conversation_id).where(_UNPOSTED).distinct()
+    return list(session.exec(select(Conversation).where(
+        (Conversation.card_ts == "") | col(Conversation.id).in_(with_unposted)).order_by(col(Conversation.id))))
 
 
 def unposted_entries(session: Session, conversation_id: int) -> list[LogEntry]:

@@ -64,6 +64,36 @@ def test_redis_down_the_write_is_kept_and_the_thread_catches_up(server_with, sla
     assert process.poll() is None
 
 
+def test_what_was_saved_while_redis_was_down_goes_out_at_the_clocks_next_minute(server_with, slack, redis_server_url):
+    """Redis comes back while every worker stays up (none restarts to catch up): the clock's minute queues the
+    thread and the waiting extract, and a worker that was running all along posts them."""
+    from bot.clock import catch_up
+    from bot.services import QUEUES, Services
+    from bot.settings import Settings
+
+    bot, _process, env = server_with(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    for text in ("start Leicester", "log Leicester Met the housing team"):
+        assert "Nothing is lost" in bot.command(text).message_text
+    bot.command("extract Rutland people as csv")
+    assert "Nothing is lost" in bot.responses()[0]["text"]
+    assert not [c for c in slack.calls_to("chat.postMessage") if "Leicester" in c.args.get("text", "")]
+
+    env = {**env, "REDIS_URL": redis_server_url}
+    services = Services(Settings(**{name.lower(): value for name, value in env.items()}))
+    assert catch_up(services) == 2  # the thread and the extract
+    assert catch_up(services) == 0  # queued once, however often the minute comes round before a worker runs
+    # RQ's own worker, started here for the test: no start-up catch-up of its own.
+    drain = (f"import redis, rq; rq.SimpleWorker({list(QUEUES)!r}, connection=redis.Redis.from_url("
+             f"{redis_server_url!r})).work(burst=True)")
+    subprocess.run([sys.executable, "-c", drain], check=True, timeout=120, env={**subprocess.os.environ, **env})
+    [card] = [c.args for c in slack.calls_to("chat.postMessage") if not c.args.get("thread_ts")
+              and "Leicester" in c.args.get("text", "")]
+    thread = [c.args["text"] for c in slack.calls_to("chat.postMessage") if c.args.get("thread_ts")]
+    assert any("Met the housing team" in text for text in thread)
+    assert sorted(f["name"] for f in slack.files.values() if f.get("shared")) == ["rutland-2008-2011-figures.csv"]
+    assert catch_up(services) == 0
+
+
 def test_database_down_the_user_is_told_and_the_server_stays_up(server_with, slack):
     bot, process, _ = server_with(DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/test")
     health = bot.get("/healthz")

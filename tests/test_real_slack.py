@@ -269,7 +269,45 @@ def test_a_thread_the_bot_cannot_post_in_tells_the_author_once(workspace, where,
     assert "Your change to *Leicester* is saved, but I couldn't post it in its thread" in note and said in note
     assert failed_or_retrying(workspace) == []
     [conversation] = workspace.rows(Conversation)
-    assert not conversation.card_ts  # still to post, by the next change once the bot can
+    assert not conversation.card_ts  # still to post, once the bot can
+
+
+def test_a_refused_thread_is_tried_again_later_not_every_minute_and_each_change_is_told_once(workspace, monkeypatch):
+    from bot.clock import catch_up
+    from jobs import threads, worker_services
+
+    colleague = "U0COLLEAGUE"
+    workspace.join(colleague)
+    workspace.slack.joined.discard(TEAM_CHANNEL)
+    workspace.command("start Leicester")
+    workspace.run_jobs()
+    services = worker_services()
+    # The clock's minute passes: the refusal holds for now, so nothing is queued and no one is told again.
+    assert catch_up(services) == 0
+    assert workspace.run_jobs() == 0
+    [note] = direct_messages(workspace)
+    assert "I'll try again every 10 minutes and post it once I can" in note
+    # A new change is tried at once: only its own author hears, and only of it.
+    workspace.command("log Leicester Met the housing team", user=colleague)
+    workspace.run_jobs()
+    assert len(direct_messages(workspace)) == 1 and len(direct_messages(workspace, colleague)) == 1
+    # The bot is invited; once the refusal lapses (one second here, ten minutes in use), the clock's next
+    # minute brings the thread level with nobody told again.
+    workspace.slack.joined.add(TEAM_CHANNEL)
+    monkeypatch.setattr(threads, "REFUSED_SECONDS", 1)
+    workspace.command("log Leicester Sent the figures", user=colleague)  # refused once more, held for 1 s now
+    workspace.slack.joined.discard(TEAM_CHANNEL)
+    workspace.run_jobs()
+    workspace.slack.joined.add(TEAM_CHANNEL)
+    assert catch_up(services) == 0
+    time.sleep(1.1)  # real time passing: the one-second hold lapses
+    assert catch_up(services) == 1
+    workspace.run_jobs()
+    [card] = workspace.channel_messages()
+    texts = [m["text"] for m in workspace.slack.thread(TEAM_CHANNEL, card["ts"])]
+    assert len(texts) == 3 and "Met the housing team" in texts[1] and "Sent the figures" in texts[2]
+    assert len(direct_messages(workspace)) == 1 and len(direct_messages(workspace, colleague)) == 2
+    assert catch_up(services) == 0 and failed_or_retrying(workspace) == []
 
 
 def test_an_extract_for_a_conversation_in_an_archived_channel_comes_privately(workspace):
