@@ -402,6 +402,22 @@ def check_writes(run_id: str, loads: list[dict], engine, standin, env: dict, arg
             "thread_posts_by_workers": posted(), "posting_took_s": round(time.monotonic() - began, 1)}
 
 
+def start_conversation(base: str, standin) -> None:
+    """`/sc start` for the bench's area, so that every `/sc log` writes to it."""
+    from bot.offline.payloads import slash_command
+
+    body, content_type = slash_command(f"start {AREA}", USER, USER_NAME, CHANNEL, standin.response_url("start"))
+    # The bench user is a member of the team channel, as the bot learns it at start.
+    status, said = 0, ""
+    for _ in range(50):
+        status, said = post(base, body, content_type)
+        if "Started" in said or "already" in said:
+            break
+        time.sleep(0.2)
+    if "Started" not in said and "already" not in said:  # a kept database may have it from a last run
+        raise RuntimeError(f"/sc start {AREA} answered {status}: {said[:300]}")
+
+
 def ratio(a: float, b: float) -> float:
     return round(a / b, 2) if b else float("nan")
 
@@ -429,6 +445,8 @@ def main() -> None:
     parser.add_argument("--drain-timeout", type=float, default=600)
     parser.add_argument("--quiet-wait", type=float, default=30,
                         help="wait up to this many seconds for the machine to fall quiet before each load (default 30)")
+    parser.add_argument("--floor", action="store_true",
+                        help="the bot target keeps no conversations (bench/floor_app.py): no /sc start, no count of writes")
     parser.add_argument("--label", default="", help="a note kept in the results file")
     parser.add_argument("--load-process", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -436,7 +454,6 @@ def main() -> None:
         load_process(args.load_process)
         return
 
-    from bot.offline.payloads import slash_command
     from bot.offline.standin import SlackStandIn
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -467,16 +484,8 @@ def main() -> None:
         apps = {"bot": start_app("bot", args.bot_target, args, env, stamp),
                 "bare": start_app("bare", "bench.bare_app:create_wsgi_app()", args, env, stamp)}
         try:
-            body, content_type = slash_command(f"start {AREA}", USER, USER_NAME, CHANNEL, standin.response_url("start"))
-            # The bench user is a member of the team channel, as the bot learns it at start.
-            status, said = 0, ""
-            for _ in range(50):
-                status, said = post(apps["bot"][1], body, content_type)
-                if "Started" in said or "already" in said:
-                    break
-                time.sleep(0.2)
-            if "Started" not in said and "already" not in said:  # a kept database may have it from a last run
-                raise RuntimeError(f"/sc start {AREA} answered {status}: {said[:300]}")
+            if not args.floor:
+                start_conversation(apps["bot"][1], standin)
             groups = {"redis-server": [redis_process.pid]} if redis_process is not None else {}
             for round_number in range(args.rounds):
                 for name, (process, base, _log, _command) in apps.items():
@@ -499,7 +508,7 @@ def main() -> None:
         findings = {name: log_findings(log) for name, (_p, _b, log, _c) in apps.items()}
         commands = {name: command for name, (_p, _b, _l, command) in apps.items()}
         bot_loads = [load for (name, _c), runs in loads.items() if name == "bot" for load in runs]
-        writes = check_writes(run_id, bot_loads, engine, standin, env, args, stamp)
+        writes = None if args.floor else check_writes(run_id, bot_loads, engine, standin, env, args, stamp)
         engine.dispose()
 
     results = {f"{name} x{clients}": pooled(runs) for (name, clients), runs in loads.items()}
@@ -517,10 +526,12 @@ def main() -> None:
         gap = aims["one-client p50 bot - bare (ms)"]
         verdict.append(f"one-client p50 {gap:+.2f} ms against the bare app: {'meets' if gap <= 2 else 'MISSES'} "
                        "the 2 ms aim")
-    lost = writes["acked_but_not_in_database"]
-    verdict.append(f"{writes['acked_200_saying_logged']} writes acknowledged, {writes['log_entries_written']} in the "
-                   f"database ({'none lost' if not lost else f'{lost} LOST'}); {writes['thread_posts_by_workers']} "
-                   f"posted to the thread by {args.rq_workers} RQ workers in {writes['posting_took_s']} s")
+    if writes:
+        lost = writes["acked_but_not_in_database"]
+        verdict.append(f"{writes['acked_200_saying_logged']} writes acknowledged, {writes['log_entries_written']} "
+                       f"in the database ({'none lost' if not lost else f'{lost} LOST'}); "
+                       f"{writes['thread_posts_by_workers']} posted to the thread by {args.rq_workers} RQ workers in "
+                       f"{writes['posting_took_s']} s")
     for name, found in findings.items():
         if found["tracebacks"] or found["errors"]:
             verdict.append(f"{name}'s server log: {found['tracebacks']} tracebacks, {found['errors']} errors")

@@ -15,7 +15,8 @@ from pathlib import Path
 TARGET = "bench.bare_app:create_wsgi_app()"
 
 
-def create_app():
+def create_app(listener=None, **options):
+    """The bare app, or with `listener` as its `/sc` listener instead; `options` go to Bolt's App as they are."""
     from slack_bolt import App
     from slack_sdk import WebClient
 
@@ -23,19 +24,20 @@ def create_app():
     client = WebClient(token=os.environ.get("SLACK_BOT_TOKEN") or None,
                        base_url=api_url if api_url.endswith("/") else api_url + "/", timeout=10)
     app = App(client=client, signing_secret=os.environ.get("SLACK_SIGNING_SECRET", ""),
-              token_verification_enabled=False)
+              token_verification_enabled=False, **options)
 
-    @app.command("/sc")
     def only_ack(ack):
         ack()
 
+    app.command("/sc")(listener or only_ack)
     return app
 
 
-def create_wsgi_app():
+def create_wsgi_app(app=None):
+    """The bare app (or `app`) over WSGI, with GET /healthz."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    slack = SlackRequestHandler(create_app())
+    slack = SlackRequestHandler(app or create_app())
     healthy = json.dumps({"status": "ok", "down": [], "checks": {}}).encode()
 
     def application(environ, start_response):
