@@ -55,8 +55,9 @@ def queue_unless_waiting(services: Services, func, *args, job_id: str, **options
 
 
 def catch_up(services: Services) -> int:
-    """What each queue's worker queues as it starts (bot.worker.catch_up), for every queue: how many."""
-    return sum(worker.catch_up(services, queue) for queue in QUEUES)
+    """What each queue's worker queues as it starts (bot.worker.catch_up), for every queue, but for threads a
+    failing sync or a refusing channel holds back for a while: how many."""
+    return sum(worker.catch_up(services, queue, leave_held=True) for queue in QUEUES)
 
 
 def queue_canvas(services: Services) -> int:

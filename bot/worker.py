@@ -96,13 +96,14 @@ def work(queue: str, burst: bool) -> None:
     worker.work(burst=burst, with_scheduler=not burst, logging_level="INFO")
 
 
-def catch_up(services, queue: str) -> int:
+def catch_up(services, queue: str, leave_held: bool = False) -> int:
     """Queue whatever was saved while the queue was down (and, for threads, whatever a lost job left behind).
-    Each worker does it as it starts, and the clock every minute."""
+    Each worker does it as it starts, and the clock every minute, leaving threads held (jobs.threads) to
+    their retries."""
     if queue == "slack":
         from jobs.threads import enqueue_pending
 
-        return enqueue_pending(services)
+        return enqueue_pending(services, leave_held)
     with services.session() as session:
         if not waiting_requests(session):
             return 0  # the usual answer, given without loading the documents' libraries into the clock

@@ -14,7 +14,6 @@ import time
 import uuid
 
 from redis.exceptions import RedisError
-from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.views import conversation as conversation_views
@@ -43,8 +42,9 @@ from models.errors import ServiceDown
 WAITING_SECONDS = 600
 # A run posting for longer than this makes way (well within bot.services.JOB_TIMEOUTS["slack"]).
 RUN_SECONDS = 15
-# A thread whose channel refused the bot is tried again this long after, not at every minute's catch-up.
-REFUSED_SECONDS = 600
+# A thread whose sync failed (retried by RQ) or whose channel refused the bot is left out of the clock's
+# minute catch-up for this long.
+HOLD_SECONDS = 600
 # Who was told of which unposted entry is kept this long (past it, someone still waiting hears again).
 TOLD_SECONDS = 7 * 24 * 3600
 
@@ -61,8 +61,15 @@ def _waiting(conversation_id: int) -> str:
     return f"scbot:thread-waiting:{conversation_id}"
 
 
-def _refused(conversation_id: int) -> str:
-    return f"scbot:thread-refused:{conversation_id}"
+def _held(conversation_id: int) -> str:
+    return f"scbot:thread-held:{conversation_id}"
+
+
+def _hold(services: Services, conversation_id: int) -> None:
+    try:
+        services.redis.set(_held(conversation_id), 1, ex=HOLD_SECONDS)
+    except (RedisError, OSError):
+        pass  # Redis's own fault is the one to report; the worst without the hold is an extra sync
 
 
 def _told(conversation_id: int) -> str:
@@ -87,21 +94,23 @@ def enqueue_sync(services: Services, conversation_id: int) -> bool:
     return True
 
 
-def enqueue_pending(services: Services) -> int:
+def enqueue_pending(services: Services, leave_held: bool = False) -> int:
     """Queue a sync for every conversation with something not yet in Slack (saved while Redis was away, or its
     job lost), unless one is waiting; returns how many were queued. Passed over: a conversation with nowhere
-    to go yet (its region's team has no channel), and one whose channel refused the bot in the last
-    REFUSED_SECONDS, whose authors have been told."""
+    to go yet (its region's team has no channel), and with `leave_held` (the clock's minute), one whose last
+    sync failed or was refused by its channel in the last HOLD_SECONDS: RQ is retrying it, or its authors
+    have been told."""
     with services.session() as session:
         pending = [c.id for c in unposted_conversations(session) if c.channel_id or region_channel(services, c.region)]
-    try:
-        with services.redis.pipeline(transaction=False) as pipe:
-            for conversation_id in pending:
-                pipe.exists(_refused(conversation_id))
-            refused = pipe.execute()
-    except (RedisError, OSError) as error:
-        raise ServiceDown("job queue (Redis)") from error
-    pending = [conversation_id for conversation_id, held in zip(pending, refused) if not held]
+    if leave_held and pending:
+        try:
+            with services.redis.pipeline(transaction=False) as pipe:
+                for conversation_id in pending:
+                    pipe.exists(_held(conversation_id))
+                held = pipe.execute()
+        except (RedisError, OSError) as error:
+            raise ServiceDown("job queue (Redis)") from error
+        pending = [conversation_id for conversation_id, is_held in zip(pending, held) if not is_held]
     return sum(enqueue_sync(services, conversation_id) for conversation_id in pending)
 
 
@@ -112,7 +121,10 @@ def sync_thread(conversation_id: int) -> dict:
     with lock(services, f"thread:{conversation_id}"):
         try:
             return _sync(services, conversation_id)
-        except SlackApiError as error:
+        except Exception as error:
+            # Run again by RQ (a retry, or slack_job's wait), or refused until someone acts: either way the
+            # clock's minute catch-up leaves this thread be for a while.
+            _hold(services, conversation_id)
             why = refused_there(error)
             if why is None:
                 raise
@@ -121,10 +133,9 @@ def sync_thread(conversation_id: int) -> dict:
 
 def _tell_unposted(services: Services, conversation_id: int, why: str) -> dict:
     """Slack refused the thread's channel: each person whose change is saved but not posted hears why, once
-    per change (no retry would post it). The clock tries the thread again every REFUSED_SECONDS, and the next
+    per change (no retry would post it). The clock tries the thread again every HOLD_SECONDS, and the next
     change at once, so it catches up soon after the bot may post there."""
     told = _told(conversation_id)
-    services.redis.set(_refused(conversation_id), 1, ex=REFUSED_SECONDS)
     with services.session() as session:
         conversation = get_conversation(session, conversation_id)
         entries = unposted_entries(session, conversation_id)
@@ -132,7 +143,7 @@ def _tell_unposted(services: Services, conversation_id: int, why: str) -> dict:
     new = [entry for entry, was_told in zip(entries, known) if not was_told]
     channel = conversation.channel_id or region_channel(services, conversation.region)
     said = (f":warning: Your change to *{escape(conversation.title)}* is saved, but I couldn't post it in its "
-            f"thread in <#{channel}>: {why}. I'll try again every {REFUSED_SECONDS // 60} minutes and post it "
+            f"thread in <#{channel}>: {why}. I'll try again every {HOLD_SECONDS // 60} minutes and post it "
             "once I can.")
     authors = sorted({entry.author_user_id for entry in new})
     for author in authors:

@@ -294,7 +294,7 @@ def test_a_refused_thread_is_tried_again_later_not_every_minute_and_each_change_
     # The bot is invited; once the refusal lapses (one second here, ten minutes in use), the clock's next
     # minute brings the thread level with nobody told again.
     workspace.slack.joined.add(TEAM_CHANNEL)
-    monkeypatch.setattr(threads, "REFUSED_SECONDS", 1)
+    monkeypatch.setattr(threads, "HOLD_SECONDS", 1)
     workspace.command("log Leicester Sent the figures", user=colleague)  # refused once more, held for 1 s now
     workspace.slack.joined.discard(TEAM_CHANNEL)
     workspace.run_jobs()
