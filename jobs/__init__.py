@@ -88,11 +88,16 @@ class Later(Exception):
         self.seconds, self.why = seconds, why
 
 
+def lock_key(name: str) -> str:
+    """The Redis key of the lock `lock(services, name)` takes: it exists while someone holds it."""
+    return f"scbot:{name}"
+
+
 @contextmanager
 def lock(services: Services, name: str) -> Iterator[None]:
     """Keep other workers off `name` while the block runs, or raise Busy at once if one is on it.
     The lock lapses LOCK_SECONDS after its holder dies; a thread renews it while the holder lives."""
-    held = services.redis.lock(f"scbot:{name}", timeout=LOCK_SECONDS, thread_local=False)
+    held = services.redis.lock(lock_key(name), timeout=LOCK_SECONDS, thread_local=False)
     if not held.acquire(blocking=False):
         raise Busy(f"{name} is in another worker's hands")
     done = threading.Event()

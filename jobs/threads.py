@@ -21,6 +21,7 @@ from bot.views.blocks import escape
 from jobs import (
     Later,
     lock,
+    lock_key,
     post_message,
     refused_there,
     slack_job,
@@ -72,6 +73,10 @@ def _hold(services: Services, conversation_id: int) -> None:
         pass  # Redis's own fault is the one to report; the worst without the hold is an extra sync
 
 
+def _lock_name(conversation_id: int) -> str:
+    return f"thread:{conversation_id}"
+
+
 def _told(conversation_id: int) -> str:
     return f"scbot:thread-told:{conversation_id}"
 
@@ -97,16 +102,17 @@ def enqueue_sync(services: Services, conversation_id: int) -> bool:
 def enqueue_pending(services: Services, leave_held: bool = False) -> int:
     """Queue a sync for every conversation with something not yet in Slack (saved while Redis was away, or its
     job lost), unless one is waiting; returns how many were queued. Passed over: a conversation with nowhere
-    to go yet (its region's team has no channel), and with `leave_held` (the clock's minute), one whose last
-    sync failed or was refused by its channel in the last HOLD_SECONDS: RQ is retrying it, or its authors
-    have been told."""
+    to go yet (its region's team has no channel), and with `leave_held` (the clock's minute), one being synced
+    now, or whose last sync failed or was refused by its channel in the last HOLD_SECONDS: RQ is retrying it,
+    or its authors have been told."""
     with services.session() as session:
         pending = [c.id for c in unposted_conversations(session) if c.channel_id or region_channel(services, c.region)]
     if leave_held and pending:
         try:
             with services.redis.pipeline(transaction=False) as pipe:
                 for conversation_id in pending:
-                    pipe.exists(_held(conversation_id))
+                    # Held, or a sync of it running now (its lock: jobs.lock), which posts what is there.
+                    pipe.exists(_held(conversation_id), lock_key(_lock_name(conversation_id)))
                 held = pipe.execute()
         except (RedisError, OSError) as error:
             raise ServiceDown("job queue (Redis)") from error
@@ -118,7 +124,7 @@ def enqueue_pending(services: Services, leave_held: bool = False) -> int:
 def sync_thread(conversation_id: int) -> dict:
     services = worker_services()
     services.redis.delete(_waiting(conversation_id))  # before reading: a change saved from now on queues anew
-    with lock(services, f"thread:{conversation_id}"):
+    with lock(services, _lock_name(conversation_id)):
         try:
             return _sync(services, conversation_id)
         except Exception as error:
@@ -139,7 +145,10 @@ def _tell_unposted(services: Services, conversation_id: int, why: str) -> dict:
     with services.session() as session:
         conversation = get_conversation(session, conversation_id)
         entries = unposted_entries(session, conversation_id)
-    known = services.redis.smismember(told, [entry.id for entry in entries]) if entries else []
+    with services.redis.pipeline(transaction=False) as pipe:
+        for entry in entries:
+            pipe.sismember(told, entry.id)  # one by one: SMISMEMBER needs Redis 6.2
+        known = pipe.execute()
     new = [entry for entry, was_told in zip(entries, known) if not was_told]
     channel = conversation.channel_id or region_channel(services, conversation.region)
     said = (f":warning: Your change to *{escape(conversation.title)}* is saved, but I couldn't post it in its "
@@ -198,7 +207,7 @@ def redraw_card(conversation_id: int) -> dict:
     """Draw a conversation's card again where something it shows changed without a log entry (its lead went
     away or came back: models.absence)."""
     services = worker_services()
-    with lock(services, f"thread:{conversation_id}"):
+    with lock(services, _lock_name(conversation_id)):
         with services.session() as session:
             conversation = get_conversation(session, conversation_id)
             if not conversation.card_ts:
