@@ -15,11 +15,10 @@ import logging
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from rq.job import Job, JobStatus
 
 from bot import worker
 from bot.services import QUEUES, Services
-from jobs import job_id
+from jobs import job_id, still_to_run
 from jobs.canvas import behind, canvas_job_id, refresh_canvas
 from jobs.membership import refresh_members
 from jobs.reminders import SENDERS
@@ -28,7 +27,6 @@ from models.errors import ServiceDown
 from models.reminders import due_at
 
 log = logging.getLogger("scbot.clock")
-PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 MEMBERS_EVERY = timedelta(minutes=10)
 # A change shows on the canvas this soon, or once a minute has passed since its last edit.
 CANVAS_EVERY = timedelta(seconds=5)
@@ -47,8 +45,7 @@ def tick(services: Services, instant: datetime) -> list[str]:
 def queue_unless_waiting(services: Services, func, *args, job_id: str, **options) -> bool:
     """Queue `func` under `job_id` unless that job is queued, running or waiting to retry (a 429's
     Retry-After): then leave it be and return False."""
-    existing = Job.fetch(job_id, connection=services.redis) if Job.exists(job_id, services.redis) else None
-    if existing is not None and existing.get_status(refresh=False) in PENDING:
+    if still_to_run(services, job_id):
         return False
     services.enqueue(func, *args, job_id=job_id, **options)
     return True

@@ -17,6 +17,8 @@ from functools import lru_cache
 
 from redis.exceptions import LockError, RedisError
 from rq import get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from slack_sdk.errors import SlackApiError
 
 from bot.services import Services, make_client
@@ -65,6 +67,18 @@ def worker_services() -> Services:
     settings = get_settings()
     clock.configure(settings.sc_timezone, settings.sc_now)
     return Services(settings, make_client(settings, wait_on_rate_limit=False))
+
+
+# A job in one of these is still to run, or running.
+PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def still_to_run(services: Services, job_id: str) -> bool:
+    """Whether the job `job_id` is queued, running, or waiting for a retry or a repeat."""
+    try:
+        return Job.fetch(job_id, connection=services.redis).get_status(refresh=False) in PENDING
+    except NoSuchJobError:
+        return False
 
 
 def job_id(name: str) -> str:

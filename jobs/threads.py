@@ -14,6 +14,8 @@ import time
 import uuid
 
 from redis.exceptions import RedisError
+from rq import get_current_job
+from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.views import conversation as conversation_views
@@ -25,6 +27,7 @@ from jobs import (
     post_message,
     refused_there,
     slack_job,
+    still_to_run,
     tell,
     worker_services,
 )
@@ -39,13 +42,16 @@ from models.conversations import (
 )
 from models.errors import ServiceDown
 
-# How long a queued sync keeps later changes from queueing another (it is cleared when the sync starts).
+# How long a queued sync keeps later changes from queueing another (it is cleared when the sync starts); the
+# clock's minute catch-up keeps it for as long as its job is still queued, and replaces a job lost.
 WAITING_SECONDS = 600
 # A run posting for longer than this makes way (well within bot.services.JOB_TIMEOUTS["slack"]).
 RUN_SECONDS = 15
-# A thread whose sync failed (retried by RQ) or whose channel refused the bot is left out of the clock's
-# minute catch-up for this long.
+# A thread whose sync is to run again (Slack's pace, a 429) or whose channel refused the bot is left out of
+# the clock's minute catch-up for this long; one whose sync failed, until RQ's retry (and a minute); one whose
+# sync failed every retry, for FAILED_HOLD_SECONDS, so a thread that cannot be posted is not tried every minute.
 HOLD_SECONDS = 600
+FAILED_HOLD_SECONDS = 6 * 3600
 # Who was told of which unposted entry is kept this long (past it, someone still waiting hears again).
 TOLD_SECONDS = 7 * 24 * 3600
 
@@ -66,11 +72,20 @@ def _held(conversation_id: int) -> str:
     return f"scbot:thread-held:{conversation_id}"
 
 
-def _hold(services: Services, conversation_id: int) -> None:
+def _hold(services: Services, conversation_id: int, error: Exception) -> None:
+    """Keep the clock's catch-up off a thread whose sync just raised `error`, until its next run is due."""
+    job = get_current_job()
+    seconds = HOLD_SECONDS
+    if not (isinstance(error, Later) or refused_there(error) or _slack_429(error) or job is None):
+        seconds = job.get_retry_interval() + 60 if job.retries_left else FAILED_HOLD_SECONDS
     try:
-        services.redis.set(_held(conversation_id), 1, ex=HOLD_SECONDS)
+        services.redis.set(_held(conversation_id), 1, ex=seconds)
     except (RedisError, OSError):
         pass  # Redis's own fault is the one to report; the worst without the hold is an extra sync
+
+
+def _slack_429(error: Exception) -> bool:
+    return isinstance(error, SlackApiError) and error.response.status_code == 429
 
 
 def _lock_name(conversation_id: int) -> str:
@@ -85,14 +100,15 @@ def enqueue_sync(services: Services, conversation_id: int) -> bool:
     """Queue a sync of a conversation's thread, unless one is waiting to start (False): that one reads the
     database once started, so it posts this change too. A busy hour's writes to one conversation make one
     job, not one each."""
+    sync_id = f"thread-{conversation_id}-{uuid.uuid4().hex[:12]}"
     try:
-        # Lapses in case its job is lost; the worst then is a second job, which posts nothing twice.
-        if not services.redis.set(_waiting(conversation_id), 1, nx=True, ex=WAITING_SECONDS):
+        # Names its job, and lapses in case that is lost; the worst then is a second job, which posts nothing twice.
+        if not services.redis.set(_waiting(conversation_id), sync_id, nx=True, ex=WAITING_SECONDS):
             return False
     except (RedisError, OSError) as error:
         raise ServiceDown("job queue (Redis)") from error
     try:
-        services.enqueue(sync_thread, conversation_id, job_id=f"thread-{conversation_id}-{uuid.uuid4().hex[:12]}")
+        services.enqueue(sync_thread, conversation_id, job_id=sync_id)
     except ServiceDown:
         services.redis.delete(_waiting(conversation_id))
         raise
@@ -103,21 +119,33 @@ def enqueue_pending(services: Services, leave_held: bool = False) -> int:
     """Queue a sync for every conversation with something not yet in Slack (saved while Redis was away, or its
     job lost), unless one is waiting; returns how many were queued. Passed over: a conversation with nowhere
     to go yet (its region's team has no channel), and with `leave_held` (the clock's minute), one being synced
-    now, or whose last sync failed or was refused by its channel in the last HOLD_SECONDS: RQ is retrying it,
-    or its authors have been told."""
+    now, or held since its last sync (HOLD_SECONDS): to run again, retried by RQ, or refused by its channel and
+    its authors told."""
     with services.session() as session:
         pending = [c.id for c in unposted_conversations(session) if c.channel_id or region_channel(services, c.region)]
-    if leave_held and pending:
-        try:
+    try:
+        if leave_held and pending:
             with services.redis.pipeline(transaction=False) as pipe:
                 for conversation_id in pending:
                     # Held, or a sync of it running now (its lock: jobs.lock), which posts what is there.
                     pipe.exists(_held(conversation_id), lock_key(_lock_name(conversation_id)))
                 held = pipe.execute()
-        except (RedisError, OSError) as error:
-            raise ServiceDown("job queue (Redis)") from error
-        pending = [conversation_id for conversation_id, is_held in zip(pending, held) if not is_held]
-    return sum(enqueue_sync(services, conversation_id) for conversation_id in pending)
+            pending = [conversation_id for conversation_id, is_held in zip(pending, held) if not is_held]
+        return sum(_sync_unless_waiting(services, conversation_id) for conversation_id in pending)
+    except (RedisError, OSError) as error:
+        raise ServiceDown("job queue (Redis)") from error
+
+
+def _sync_unless_waiting(services: Services, conversation_id: int) -> bool:
+    """`enqueue_sync`, but a sync still queued keeps its mark however long the queue takes (not a second job
+    every WAITING_SECONDS while no worker runs), and one whose job is lost is replaced."""
+    waiting = services.redis.get(_waiting(conversation_id))
+    if waiting and still_to_run(services, waiting.decode()):
+        services.redis.expire(_waiting(conversation_id), WAITING_SECONDS)
+        return False
+    if waiting:
+        services.redis.delete(_waiting(conversation_id))  # its job is lost
+    return enqueue_sync(services, conversation_id)
 
 
 @slack_job
@@ -130,7 +158,7 @@ def sync_thread(conversation_id: int) -> dict:
         except Exception as error:
             # Run again by RQ (a retry, or slack_job's wait), or refused until someone acts: either way the
             # clock's minute catch-up leaves this thread be for a while.
-            _hold(services, conversation_id)
+            _hold(services, conversation_id, error)
             why = refused_there(error)
             if why is None:
                 raise

@@ -1,4 +1,9 @@
 """Starting and logging conversations over HTTP, as Slack would send the requests."""
+import time
+
+from rq import Queue
+from rq.job import Job
+
 from models.tables import ActionItem, Conversation, ConversationArea, LogEntry
 from tests.workspace import MEMBER, TEAM_CHANNEL
 
@@ -155,6 +160,32 @@ def test_slack_failing_mid_thread_loses_nothing_and_posts_nothing_twice(workspac
     assert len(texts) == 3 and "One" in texts[1] and "Two" in texts[2]
     # Each message went up once: the card and three entries.
     assert len([c for c in workspace.slack.calls_to("chat.postMessage") if c.args["_status"] == 200]) == 4
+
+
+def test_the_clocks_minute_keeps_a_queued_sync_and_replaces_a_lost_one(workspace, monkeypatch):
+    from bot.clock import catch_up
+    from jobs import threads, worker_services
+
+    monkeypatch.setattr(threads, "WAITING_SECONDS", 1)  # ten minutes in use
+    workspace.command("start Leicester")
+    services = worker_services()
+    queue = Queue("slack", connection=workspace.redis)
+
+    def syncs() -> list[str]:
+        return [job for job in queue.get_job_ids() if job.startswith("thread-")]
+
+    # No worker runs for longer than a queued sync's mark lasts: each minute keeps the mark, and adds no job.
+    for _ in range(4):
+        assert catch_up(services) == 0
+        time.sleep(0.5)
+    [queued] = syncs()
+    # The job is lost (its data gone from Redis): the next minute queues another in its place.
+    queue.remove(queued)
+    Job.fetch(queued, connection=workspace.redis).delete()
+    assert catch_up(services) == 1 and len(syncs()) == 1
+    workspace.run_jobs()
+    [card] = workspace.channel_messages()
+    assert "Leicester" in card["text"] and catch_up(services) == 0
 
 
 def test_people_picked_from_the_at_menu_stay_mentions(workspace):
