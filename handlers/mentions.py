@@ -12,7 +12,7 @@ from bot.views.mentions import (
 )
 from models import clock
 from models.areas import region_in_words
-from models.conversations import conversation_of, open_actions
+from models.conversations import conversation_of
 from models.progress import not_begun, overdue_actions, scope_of
 from models.questions import (
     LEAD,
@@ -45,10 +45,7 @@ def answer(services: Services, text: str, user: str = "", channel: str = "") -> 
             return lead_answer(group.name, conversation_of(session, group))
         if question.kind == OVERDUE:
             # The region's team's actions alone, as `/sc actions all` lists them.
-            theirs = {action.id for action in open_actions(session, region=team.region)}
-            overdue = [(action, title) for action, title in overdue_actions(session, clock.today())
-                       if action.id in theirs]
-            return overdue_answer(overdue, clock.today())
+            return overdue_answer(overdue_actions(session, clock.today(), team.region), clock.today())
         if question.kind in (PROGRESS, NOT_BEGUN):
             scope = scope_of(directory, question.place, region=team.region)
             if question.kind == NOT_BEGUN:

@@ -192,6 +192,13 @@ def retry_after(error: SlackApiError) -> int:
         return 1
 
 
+def runs_again(error: BaseException) -> bool:
+    """Whether `slack_job` runs its job again after `error` (Slack's 429, a busy lock, a turn further off),
+    rather than letting it fail to RQ's retries."""
+    return isinstance(error, (Busy, Later)) or (isinstance(error, SlackApiError)
+                                                and error.response.status_code == 429)
+
+
 def slack_job(function):
     """For jobs on the `slack` queue: when Slack answers 429, the channel's turn is further off, or another
     worker holds the lock, the job runs again after the wait, the same job on RQ's scheduler (its Repeat),
@@ -202,7 +209,7 @@ def slack_job(function):
         try:
             return function(*args)
         except SlackApiError as error:
-            if error.response.status_code != 429:
+            if not runs_again(error):
                 raise
             return _again_in(retry_after(error), "Slack answered 429", error)
         except Busy as error:

@@ -15,7 +15,6 @@ import uuid
 
 from redis.exceptions import RedisError
 from rq import get_current_job
-from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.views import conversation as conversation_views
@@ -26,6 +25,7 @@ from jobs import (
     lock_key,
     post_message,
     refused_there,
+    runs_again,
     slack_job,
     still_to_run,
     tell,
@@ -76,16 +76,12 @@ def _hold(services: Services, conversation_id: int, error: Exception) -> None:
     """Keep the clock's catch-up off a thread whose sync just raised `error`, until its next run is due."""
     job = get_current_job()
     seconds = HOLD_SECONDS
-    if not (isinstance(error, Later) or refused_there(error) or _slack_429(error) or job is None):
+    if not (runs_again(error) or refused_there(error) or job is None):
         seconds = job.get_retry_interval() + 60 if job.retries_left else FAILED_HOLD_SECONDS
     try:
         services.redis.set(_held(conversation_id), 1, ex=seconds)
     except (RedisError, OSError):
         pass  # Redis's own fault is the one to report; the worst without the hold is an extra sync
-
-
-def _slack_429(error: Exception) -> bool:
-    return isinstance(error, SlackApiError) and error.response.status_code == 429
 
 
 def _lock_name(conversation_id: int) -> str:

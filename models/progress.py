@@ -477,14 +477,15 @@ def not_begun(session: Session, directory: AreaDirectory, scope: Scope) -> list[
     return sorted((directory.by_code[code] for code in scope.codes if code not in begun), key=lambda a: a.name)
 
 
-def overdue_actions(session: Session, today: date) -> list[tuple[ActionItem, str]]:
-    """Open actions due before today, the longest overdue first, with their conversation's title."""
-    rows = session.exec(
-        select(ActionItem, Conversation.title)
-        .join(Conversation, col(Conversation.id) == col(ActionItem.conversation_id))
-        .where(col(ActionItem.done_at).is_(None), col(ActionItem.due_on) < today)
-        .order_by(col(ActionItem.due_on), col(ActionItem.id))
-    ).all()
+def overdue_actions(session: Session, today: date, region: str | None = None) -> list[tuple[ActionItem, str]]:
+    """Open actions due before today (of `region`'s conversations alone, if given), the longest overdue first,
+    with their conversation's title."""
+    query = (select(ActionItem, Conversation.title)
+             .join(Conversation, col(Conversation.id) == col(ActionItem.conversation_id))
+             .where(col(ActionItem.done_at).is_(None), col(ActionItem.due_on) < today))
+    if region is not None:
+        query = query.where(Conversation.region == region)
+    rows = session.exec(query.order_by(col(ActionItem.due_on), col(ActionItem.id))).all()
     return [(action, title) for action, title in rows]
 
 

@@ -19,14 +19,14 @@ from models.progress import (
 from models.stages import STAGES
 
 STATUS_ICON = {ON_TRACK: ":large_green_circle:", AT_RISK: ":large_yellow_circle:", TOO_EARLY: ":white_circle:"}
+HORIZON_SAID = f"within {HORIZON_WEEKS // 52} years"
+BAR_WIDTH = 20
+LIST_LIMIT = 2800  # characters of a list in one section, under Slack's 3,000
 
 
 def status_icon(progress) -> str:
     """The emoji for a status: red for off track."""
     return STATUS_ICON.get(progress.status, ":red_circle:")
-HORIZON_SAID = f"within {HORIZON_WEEKS // 52} years"
-BAR_WIDTH = 20
-LIST_LIMIT = 2800  # characters of a list in one section, under Slack's 3,000
 
 
 def bar(share: float, width: int = BAR_WIDTH) -> str:
