@@ -2,7 +2,6 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import text as sql_text
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +15,7 @@ from models.confidence import latest_assessments
 from models.errors import InputError, NotFound, Refused
 from models.stages import FIRST_STAGE, STAGES, skipped_stages, stage_list
 from models.tables import (
+    UNPOSTED_ENTRY,
     ActionItem,
     ConfidenceAssessment,
     Conversation,
@@ -432,13 +432,9 @@ def stages_by_area(session: Session) -> dict[str, Conversation]:
     return {code: conversation for code, conversation in rows}
 
 
-# Written out, not bound, so that the planner sees the partial index's own condition (ix_logentry_unposted).
-_UNPOSTED = sql_text("logentry.slack_ts = ''")
-
-
 def unposted_conversations(session: Session) -> list[Conversation]:
     """Conversations whose card or some log entries are not yet in Slack, by id."""
-    with_unposted = select(LogEntry.conversation_id).where(_UNPOSTED).distinct()
+    with_unposted = select(LogEntry.conversation_id).where(UNPOSTED_ENTRY).distinct()
     return list(session.exec(select(Conversation).where(
         (Conversation.card_ts == "") | col(Conversation.id).in_(with_unposted)).order_by(col(Conversation.id))))
 

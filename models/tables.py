@@ -80,10 +80,11 @@ LOG_ENTRY_SOURCE_INDEX = Index(
 )
 
 # The entries not yet in their threads, which the clock looks for every minute (migration 0011): a handful in a
-# table of hundreds of thousands, found without reading the rest.
+# table of hundreds of thousands, found without reading the rest. A query gives the planner this very condition,
+# written out, not bound, for it to use the index.
+UNPOSTED_ENTRY = text("slack_ts = ''")
 LOG_ENTRY_UNPOSTED_INDEX = Index(
-    "ix_logentry_unposted", LogEntry.conversation_id,
-    sqlite_where=text("slack_ts = ''"), postgresql_where=text("slack_ts = ''"),
+    "ix_logentry_unposted", LogEntry.conversation_id, sqlite_where=UNPOSTED_ENTRY, postgresql_where=UNPOSTED_ENTRY,
 )
 
 
